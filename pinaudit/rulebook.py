@@ -1,0 +1,512 @@
+"""Rules as data: the model, the loader and its validation.
+
+A rule file is TOML and never code.  Validation collects every problem it can
+find (with file and line) instead of stopping at the first, because rule authors
+fix a pack in one pass; a rule with a problem is left out, the rest still load.
+The format is described in ``docs/rules-format.md``.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import tomli
+from packaging.markers import InvalidMarker, Marker
+from packaging.ranges import VersionRange
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from pinaudit.model import Problem
+from pinaudit.ranges import bad_range
+
+RULE_CODE = re.compile(r"^[A-Z][A-Z0-9]*[0-9]{3,}$")
+RULE_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+URL = re.compile(r"^https?://[^\s/]+\.[^\s/]+(/\S*)?$")
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class RuleKind(enum.StrEnum):
+    """What sort of knowledge a rule records; decides which matches it reports.
+
+    ``combination``: packages that break together.  ``bad-release``: releases of
+    one package that are broken or yanked.  ``stale-cap``: a cap that once worked
+    around a break, next to a version that has fixed it; only a definite match is
+    worth saying, since a range that merely permits the cap is no cap at all.
+    """
+
+    COMBINATION = "combination"
+    BAD_RELEASE = "bad-release"
+    STALE_CAP = "stale-cap"
+    ADVISORY = "advisory"
+
+
+class Match(enum.StrEnum):
+    DEFINITE = "definite"
+    POSSIBLE = "possible"
+
+
+@dataclass(frozen=True, slots=True)
+class PackageCondition:
+    """One package of a rule and the versions of it that take part in the break."""
+
+    name: str
+    specifier: SpecifierSet
+    range: VersionRange
+
+
+@dataclass(frozen=True, slots=True)
+class Remedy:
+    """Move ``package`` to ``version``: a real release, named by the evidence."""
+
+    package: str
+    version: Version
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    url: str
+    kind: str
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """Requirement lines and what the rule must make of them (or ``silent``)."""
+
+    expect: str
+    requirements: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    slug: str
+    kind: RuleKind
+    severity: Severity
+    summary: str
+    packages: tuple[PackageCondition, ...]
+    remedies: tuple[Remedy, ...]
+    references: tuple[Reference, ...]
+    examples: tuple[Example, ...] = ()
+    description: str = ""
+    signature: str = ""
+    fixed: str = ""
+    marker: Marker | None = None
+    aliases: tuple[str, ...] = ()
+    path: Path | None = None
+    line: int | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(condition.name for condition in self.packages)
+
+    @property
+    def reports_possible(self) -> bool:
+        return self.kind is not RuleKind.STALE_CAP
+
+    def condition(self, name: str) -> PackageCondition:
+        for condition in self.packages:
+            if condition.name == name:
+                return condition
+        raise KeyError(name)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    problems: tuple[Problem, ...]
+
+    def by_code(self) -> dict[str, Rule]:
+        return {rule.code: rule for rule in self.rules}
+
+    def index(self) -> dict[str, tuple[Rule, ...]]:
+        """Rules keyed by every package they name: the engine's only look-up."""
+        index: dict[str, list[Rule]] = {}
+        for rule in self.rules:
+            for name in set(rule.names):
+                index.setdefault(name, []).append(rule)
+        return {name: tuple(rules) for name, rules in index.items()}
+
+    def select(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> RuleSet:
+        """Rules whose code starts with a selected prefix and no ignored one."""
+        chosen = tuple(select)
+        dropped = tuple(ignore)
+        rules = tuple(
+            rule
+            for rule in self.rules
+            if (not chosen or rule.code.startswith(chosen)) and not rule.code.startswith(dropped)
+        )
+        return RuleSet(rules, self.problems)
+
+
+TOP_KEYS = frozenset({"rule"})
+RULE_KEYS = frozenset(
+    {
+        "code",
+        "slug",
+        "kind",
+        "severity",
+        "summary",
+        "description",
+        "signature",
+        "fixed",
+        "marker",
+        "packages",
+        "remedies",
+        "references",
+        "examples",
+    }
+)
+REQUIRED_RULE_KEYS = ("code", "slug", "kind", "severity", "summary", "packages", "references")
+PACKAGE_KEYS = frozenset({"name", "bad"})
+REMEDY_KEYS = frozenset({"package", "version", "note"})
+REFERENCE_KEYS = frozenset({"url", "kind", "title"})
+REFERENCE_KINDS = frozenset(
+    {"issue", "pull", "commit", "changelog", "code", "advisory", "release", "docs"}
+)
+EXAMPLE_KEYS = frozenset({"expect", "requirements"})
+EXPECTATIONS = frozenset({"definite", "possible", "silent"})
+
+
+class _RuleErrors(Exception):
+    """Collects the problems of one rule so the loader can skip it."""
+
+
+class _Validator:
+    """Walks one rule table, turning every problem into a located message."""
+
+    def __init__(self, path: Path, text: str, header_line: int, next_header_line: int) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+        self.first = header_line
+        self.last = next_header_line
+        self.problems: list[Problem] = []
+        self.label = "rule"
+        self.scope: tuple[str, int] | None = None
+
+    def within(self, table: str | None, position: int = 0) -> None:
+        """Point later messages at the ``position``-th ``[[rule.table]]`` (1-based)."""
+        self.scope = (table, position) if table else None
+
+    def line_of(self, key: str) -> int:
+        """Best line for a key: its ``key =`` line in the current (sub)table."""
+        first, last = self.first, min(self.last, len(self.lines) + 1)
+        if self.scope is not None:
+            table, position = self.scope
+            header = re.compile(rf"^\s*\[\[\s*rule\.{re.escape(table)}\s*\]\]")
+            starts = [n for n in range(first, last) if header.match(self.lines[n - 1])]
+            if len(starts) >= position:
+                first = starts[position - 1]
+                later = [n for n in range(first + 1, last) if self.lines[n - 1].lstrip().startswith("[")]
+                last = later[0] if later else last
+        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        for number in range(first, last):
+            if pattern.match(self.lines[number - 1]):
+                return number
+        return first
+
+    def fail(self, key: str, message: str) -> None:
+        self.problems.append(
+            Problem(
+                self.path,
+                f"{self.label}: {message}",
+                line=self.line_of(key),
+                code="bad-rule",
+            )
+        )
+
+    def unknown_keys(self, table: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
+        for key in table:
+            if key not in allowed:
+                known = ", ".join(sorted(allowed))
+                self.fail(key, f"unknown key '{key}' in {where} (known keys: {known})")
+
+    def text(self, table: Mapping[str, Any], key: str, *, required: bool = False) -> str:
+        value = table.get(key, "")
+        if not isinstance(value, str):
+            self.fail(key, f"'{key}' must be a string")
+            return ""
+        if required and not value.strip():
+            self.fail(key, f"'{key}' is required")
+        return value
+
+    def tables(self, table: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            self.fail(key, f"'{key}' must be an array of tables ([[rule.{key}]])")
+            return []
+        return value
+
+
+def _header_lines(text: str) -> list[int]:
+    return [
+        number
+        for number, line in enumerate(text.splitlines(), start=1)
+        if line.strip().replace(" ", "") == "[[rule]]"
+    ]
+
+
+def _rule_from_table(validator: _Validator, table: Mapping[str, Any]) -> Rule | None:
+    code = validator.text(table, "code", required=True)
+    validator.label = f"rule {code or '?'}"
+    validator.unknown_keys(table, RULE_KEYS, "[[rule]]")
+    for key in REQUIRED_RULE_KEYS:
+        if key not in table:
+            validator.fail(key, f"missing required key '{key}'")
+    if code and not RULE_CODE.match(code):
+        validator.fail("code", f"code '{code}' must look like PA1001 (capitals, then digits)")
+    slug = validator.text(table, "slug", required=True)
+    if slug and not RULE_SLUG.match(slug):
+        validator.fail("slug", f"slug '{slug}' must be lowercase words joined by '-'")
+    kind_text = validator.text(table, "kind", required=True)
+    severity_text = validator.text(table, "severity", required=True)
+    kind = _enum(validator, RuleKind, "kind", kind_text)
+    severity = _enum(validator, Severity, "severity", severity_text)
+    summary = validator.text(table, "summary", required=True)
+
+    marker: Marker | None = None
+    marker_text = validator.text(table, "marker")
+    if marker_text.strip():
+        try:
+            marker = Marker(marker_text)
+        except InvalidMarker as error:
+            validator.fail("marker", f"invalid marker {marker_text!r}: {error}")
+
+    packages = _packages(validator, table)
+    remedies = _remedies(validator, table, packages)
+    references = _references(validator, table)
+    examples = _examples(validator, table, kind)
+    validator.within(None)
+
+    if kind is RuleKind.BAD_RELEASE and len(packages) != 1:
+        validator.fail("packages", "a bad-release rule names exactly one package")
+    if kind in (RuleKind.COMBINATION, RuleKind.STALE_CAP) and len(packages) < 2:
+        validator.fail("packages", f"a {kind} rule names at least two packages")
+
+    if validator.problems or kind is None or severity is None:
+        return None
+    return Rule(
+        code=code,
+        slug=slug,
+        kind=kind,
+        severity=severity,
+        summary=summary.strip(),
+        packages=tuple(packages),
+        remedies=tuple(remedies),
+        references=tuple(references),
+        examples=tuple(examples),
+        description=validator.text(table, "description").strip(),
+        signature=validator.text(table, "signature").strip(),
+        fixed=validator.text(table, "fixed").strip(),
+        marker=marker,
+        path=validator.path,
+        line=validator.first,
+    )
+
+
+_E = TypeVar("_E", bound=enum.StrEnum)
+
+
+def _enum(validator: _Validator, kind: type[_E], key: str, value: str) -> _E | None:
+    try:
+        return kind(value)
+    except ValueError:
+        choices = ", ".join(member.value for member in kind)
+        if value:
+            validator.fail(key, f"'{key}' is {value!r}; expected one of: {choices}")
+        return None
+
+
+def _packages(validator: _Validator, table: Mapping[str, Any]) -> list[PackageCondition]:
+    result: list[PackageCondition] = []
+    seen: set[str] = set()
+    for position, package in enumerate(validator.tables(table, "packages"), start=1):
+        validator.within("packages", position)
+        validator.unknown_keys(package, PACKAGE_KEYS, f"packages[{position}]")
+        raw_name = validator.text(package, "name", required=True)
+        bad = validator.text(package, "bad", required=True)
+        name = canonicalize_name(raw_name)
+        if name in seen:
+            validator.fail("packages", f"package '{raw_name}' is named twice")
+        seen.add(name)
+        try:
+            specifier = SpecifierSet(bad)
+        except InvalidSpecifier as error:
+            validator.fail("bad", f"packages[{position}] ({raw_name}): bad specifier {bad!r}: {error}")
+            continue
+        versions = bad_range(specifier)
+        if versions.is_empty:
+            validator.fail("bad", f"packages[{position}] ({raw_name}): {bad!r} matches no version")
+            continue
+        result.append(PackageCondition(name, specifier, versions))
+    return result
+
+
+def _remedies(
+    validator: _Validator, table: Mapping[str, Any], packages: list[PackageCondition]
+) -> list[Remedy]:
+    by_name = {condition.name: condition for condition in packages}
+    result: list[Remedy] = []
+    for position, remedy in enumerate(validator.tables(table, "remedies"), start=1):
+        validator.within("remedies", position)
+        validator.unknown_keys(remedy, REMEDY_KEYS, f"remedies[{position}]")
+        name = canonicalize_name(validator.text(remedy, "package", required=True))
+        version_text = validator.text(remedy, "version", required=True)
+        try:
+            version = Version(version_text)
+        except InvalidVersion:
+            validator.fail("version", f"remedies[{position}]: {version_text!r} is not a version")
+            continue
+        condition = by_name.get(name)
+        if condition is None:
+            validator.fail("package", f"remedies[{position}]: '{name}' is not one of the rule's packages")
+            continue
+        if condition.range.contains(version):
+            validator.fail(
+                "version",
+                f"remedies[{position}]: {name} {version} is inside the bad range "
+                f"'{condition.specifier}', so it would not fix anything",
+            )
+            continue
+        result.append(Remedy(name, version, validator.text(remedy, "note").strip()))
+    return result
+
+
+def _references(validator: _Validator, table: Mapping[str, Any]) -> list[Reference]:
+    result: list[Reference] = []
+    entries = validator.tables(table, "references")
+    if "references" in table and not entries:
+        validator.fail("references", "at least one primary source is required")
+    for position, entry in enumerate(entries, start=1):
+        validator.within("references", position)
+        validator.unknown_keys(entry, REFERENCE_KEYS, f"references[{position}]")
+        url = validator.text(entry, "url", required=True)
+        kind = validator.text(entry, "kind", required=True)
+        if url and not URL.match(url):
+            validator.fail("url", f"references[{position}]: {url!r} is not an http(s) URL")
+        if kind and kind not in REFERENCE_KINDS:
+            choices = ", ".join(sorted(REFERENCE_KINDS))
+            validator.fail("kind", f"references[{position}]: kind {kind!r}; expected one of: {choices}")
+        result.append(Reference(url, kind, validator.text(entry, "title").strip()))
+    return result
+
+
+def _examples(
+    validator: _Validator, table: Mapping[str, Any], kind: RuleKind | None
+) -> list[Example]:
+    result: list[Example] = []
+    for position, entry in enumerate(validator.tables(table, "examples"), start=1):
+        validator.within("examples", position)
+        validator.unknown_keys(entry, EXAMPLE_KEYS, f"examples[{position}]")
+        expect = validator.text(entry, "expect", required=True)
+        if expect and expect not in EXPECTATIONS:
+            validator.fail("expect", f"examples[{position}]: expect {expect!r}; one of definite, possible, silent")
+        lines = entry.get("requirements", [])
+        if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
+            validator.fail("requirements", f"examples[{position}]: 'requirements' must be a list of strings")
+            continue
+        result.append(Example(expect, tuple(lines)))
+    validator.within(None)
+    wanted = {"definite", "silent"} if kind is RuleKind.STALE_CAP else set(EXPECTATIONS)
+    missing = wanted - {example.expect for example in result}
+    if missing:
+        validator.fail(
+            "examples",
+            "every rule needs examples that fire and that stay silent; missing: "
+            + ", ".join(sorted(missing)),
+        )
+    return result
+
+
+def load_rule_text(text: str, path: Path) -> RuleSet:
+    """Parse one rule file's text; problems come back, they are not raised."""
+    try:
+        document = tomli.loads(text)
+    except tomli.TOMLDecodeError as error:
+        line = getattr(error, "lineno", None)
+        column = getattr(error, "colno", None)
+        message = getattr(error, "msg", str(error))
+        return RuleSet((), (Problem(path, f"invalid TOML: {message}", line, column, "bad-rule"),))
+    problems: list[Problem] = []
+    for key in document:
+        if key not in TOP_KEYS:
+            problems.append(Problem(path, f"unknown top-level key '{key}' (expected [[rule]] tables)", 1, None, "bad-rule"))
+    tables = document.get("rule", [])
+    if not isinstance(tables, list):
+        problems.append(Problem(path, "'rule' must be an array of tables ([[rule]])", 1, None, "bad-rule"))
+        tables = []
+    headers = _header_lines(text)
+    rules: list[Rule] = []
+    for position, table in enumerate(tables):
+        first = headers[position] if position < len(headers) else 1
+        last = headers[position + 1] if position + 1 < len(headers) else len(text.splitlines()) + 1
+        validator = _Validator(path, text, first, last)
+        rule = _rule_from_table(validator, table)
+        problems.extend(validator.problems)
+        if rule is not None:
+            rules.append(rule)
+    return RuleSet(tuple(rules), tuple(problems))
+
+
+def rule_files(paths: Iterable[Path]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(path.rglob("*.toml"))
+        else:
+            yield path
+
+
+def load_rules(paths: Iterable[Path]) -> RuleSet:
+    """Load rule files and folders; duplicate codes and slugs are problems too."""
+    rules: list[Rule] = []
+    problems: list[Problem] = []
+    for path in rule_files(paths):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(Problem(path, f"cannot read rule file: {error}", code="bad-rule"))
+            continue
+        loaded = load_rule_text(text, path)
+        rules.extend(loaded.rules)
+        problems.extend(loaded.problems)
+    seen_codes: dict[str, Rule] = {}
+    seen_slugs: dict[str, Rule] = {}
+    unique: list[Rule] = []
+    for rule in rules:
+        earlier = seen_codes.get(rule.code) or seen_slugs.get(rule.slug)
+        if earlier is not None:
+            problems.append(
+                Problem(
+                    rule.path or Path("?"),
+                    f"rule {rule.code} ({rule.slug}) repeats the code or slug of the rule at "
+                    f"{earlier.path}:{earlier.line}",
+                    rule.line,
+                    None,
+                    "bad-rule",
+                )
+            )
+            continue
+        seen_codes[rule.code] = rule
+        seen_slugs[rule.slug] = rule
+        unique.append(rule)
+    return RuleSet(tuple(unique), tuple(problems))
+
+
+def builtin_rules_path() -> Path:
+    """The rules shipped in the wheel, or the checkout's ``rules/`` when run from source."""
+    packaged = Path(__file__).parent / "_rules"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "rules"

@@ -1,0 +1,72 @@
+"""Reading a manifest's bytes into text without losing anything a writer needs.
+
+Parsers work on the decoded text; the writer must put back exactly the same
+bytes outside an edit.  So the BOM is split off and remembered, newlines are
+not translated, and the digest of the original bytes travels with the text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pinaudit.model import Problem
+
+UTF8_BOM = b"\xef\xbb\xbf"
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class SourceText:
+    path: Path
+    text: str
+    bom: bool
+    digest: str
+
+    def encode(self, text: str) -> bytes:
+        """The bytes to write for ``text``, with this file's BOM kept."""
+        return (UTF8_BOM if self.bom else b"") + text.encode("utf-8")
+
+
+class UnreadableFile(Exception):
+    """Carries the Problem that explains why a file could not be read."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.describe())
+        self.problem = problem
+
+
+def digest_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def decode(path: Path, data: bytes) -> SourceText:
+    """Decode a manifest's bytes; binary or non-UTF-8 input is a located Problem."""
+    if b"\x00" in data[:8192]:
+        raise UnreadableFile(Problem(path, "binary file (NUL byte), not a manifest", code="unreadable"))
+    bom = data.startswith(UTF8_BOM)
+    body = data[len(UTF8_BOM) :] if bom else data
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = body[: error.start]
+        line = before.count(b"\n") + 1
+        column = error.start - (before.rfind(b"\n") + 1) + 1
+        raise UnreadableFile(
+            Problem(path, f"not UTF-8 text (byte 0x{body[error.start]:02x})", line, column, "unreadable")
+        ) from None
+    return SourceText(path, text, bom, digest_of(data))
+
+
+def read_source(path: Path, *, limit: int = MAX_MANIFEST_BYTES) -> SourceText:
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise UnreadableFile(
+                Problem(path, f"file is {size} bytes, over the {limit}-byte limit for a manifest", code="unreadable")
+            )
+        data = path.read_bytes()
+    except OSError as error:
+        raise UnreadableFile(Problem(path, f"cannot read: {error.strerror or error}", code="unreadable")) from None
+    return decode(path, data)
