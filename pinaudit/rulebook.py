@@ -290,9 +290,10 @@ def _rule_from_table(validator: _Validator, table: Mapping[str, Any]) -> Rule | 
     examples = _examples(validator, table, kind)
     validator.within(None)
 
-    if kind is RuleKind.BAD_RELEASE and len(packages) != 1:
+    declared = len(table.get("packages", [])) if isinstance(table.get("packages"), list) else 0
+    if kind is RuleKind.BAD_RELEASE and declared != 1:
         validator.fail("packages", "a bad-release rule names exactly one package")
-    if kind in (RuleKind.COMBINATION, RuleKind.STALE_CAP) and len(packages) < 2:
+    if kind in (RuleKind.COMBINATION, RuleKind.STALE_CAP) and declared < 2:
         validator.fail("packages", f"a {kind} rule names at least two packages")
 
     if validator.problems or kind is None or severity is None:

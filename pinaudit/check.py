@@ -1,0 +1,76 @@
+"""The check pipeline, from paths to findings, with no printing and no exits.
+
+Both ``check`` and ``fix`` run this; ``fix`` runs it a second time over the
+edited texts (through ``reader``) to prove an edit removes its finding and adds
+none before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pinaudit.discover import discover
+from pinaudit.engine import evaluate
+from pinaudit.environments import ManifestLoader, Reader, build_environments
+from pinaudit.findings import Finding
+from pinaudit.model import Environment, ManifestKind, Problem
+from pinaudit.rulebook import Rule
+from pinaudit.targets import Target
+from pinaudit.textfile import read_source
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    files: tuple[tuple[Path, ManifestKind], ...]
+    environments: tuple[Environment, ...]
+    findings: tuple[Finding, ...]
+    problems: tuple[Problem, ...]
+
+
+def check_files(
+    files: Sequence[tuple[Path, ManifestKind]],
+    index: Mapping[str, Sequence[Rule]],
+    targets: Sequence[Target],
+    *,
+    reader: Reader = read_source,
+    environ: Mapping[str, str] | None = None,
+) -> CheckResult:
+    loader = ManifestLoader(reader, dict(environ or {}))
+    environments, problems = build_environments(files, loader)
+    findings: dict[object, Finding] = {}
+    seen_problems: dict[tuple[str, int | None, int | None, str], Problem] = {}
+    for problem in [*problems, *(p for env in environments for p in env.problems)]:
+        seen_problems.setdefault((str(problem.path), problem.line, problem.column, problem.message), problem)
+    for environment in environments:
+        for finding in evaluate(environment, index, targets):
+            findings.setdefault(finding.key(), finding)
+    ordered = sorted(
+        findings.values(),
+        key=lambda f: (str(f.primary.path), f.primary.span.start, f.rule.code),
+    )
+    return CheckResult(
+        tuple(files),
+        tuple(environments),
+        tuple(ordered),
+        tuple(sorted(seen_problems.values(), key=lambda p: (str(p.path), p.line or 0, p.column or 0))),
+    )
+
+
+def check_paths(
+    paths: Sequence[Path],
+    index: Mapping[str, Sequence[Rule]],
+    targets: Sequence[Target],
+    *,
+    exclude: Sequence[str] = (),
+    reader: Reader = read_source,
+    environ: Mapping[str, str] | None = None,
+) -> CheckResult:
+    missing = [
+        Problem(path, "no such file or directory", code="missing-path") for path in paths if not path.exists()
+    ]
+    result = check_files(discover(paths, exclude), index, targets, reader=reader, environ=environ)
+    if not missing:
+        return result
+    return CheckResult(result.files, result.environments, result.findings, (*missing, *result.problems))

@@ -1,0 +1,139 @@
+"""Find the manifests to check under the paths a user names.
+
+Inside a git work tree, git itself says which files are ignored (so .gitignore,
+.git/info/exclude and global excludes all count, exactly as the user sees them);
+elsewhere a walk skips version-control folders, virtual environments and build
+output.  A file named explicitly is always checked when its name is a known
+manifest kind, as pre-commit expects.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import subprocess
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from pinaudit.model import ManifestKind
+
+SKIPPED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".tox",
+        ".nox",
+        ".venv",
+        "venv",
+        "__pycache__",
+        "node_modules",
+        "site-packages",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "build",
+        "dist",
+        ".eggs",
+    }
+)
+
+_EXACT_NAMES = {
+    "pyproject.toml": ManifestKind.PYPROJECT,
+    "poetry.lock": ManifestKind.POETRY_LOCK,
+    "uv.lock": ManifestKind.UV_LOCK,
+    "pylock.toml": ManifestKind.PYLOCK,
+    "Pipfile": ManifestKind.PIPFILE,
+    "Pipfile.lock": ManifestKind.PIPFILE_LOCK,
+    "pdm.lock": ManifestKind.PDM_LOCK,
+}
+_REQUIREMENT_PATTERNS = (
+    "requirements*.txt",
+    "requirements*.in",
+    "*requirements.txt",
+    "*requirements.in",
+    "constraints*.txt",
+    "constraints*.in",
+)
+_REQUIREMENT_FOLDERS = frozenset({"requirements", "reqs", "constraints"})
+
+
+def kind_for(path: Path) -> ManifestKind | None:
+    """The manifest kind a file name announces, or None for other files."""
+    name = path.name
+    exact = _EXACT_NAMES.get(name)
+    if exact is not None:
+        return exact
+    if name.startswith("pylock.") and name.endswith(".toml"):
+        return ManifestKind.PYLOCK
+    lowered = name.lower()
+    if any(fnmatch.fnmatchcase(lowered, pattern) for pattern in _REQUIREMENT_PATTERNS):
+        return ManifestKind.REQUIREMENTS
+    if lowered.endswith((".txt", ".in")) and path.parent.name.lower() in _REQUIREMENT_FOLDERS:
+        return ManifestKind.REQUIREMENTS
+    if lowered.endswith(".in") and path.with_suffix(".txt").is_file():
+        return ManifestKind.REQUIREMENTS  # a pip-compile source next to its output
+    return None
+
+
+def _git_listing(folder: Path) -> list[Path] | None:
+    """Files git does not ignore under ``folder``, or None outside a work tree."""
+    try:
+        completed = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=folder,
+            capture_output=True,
+            check=False,
+            timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if completed.returncode != 0:
+        return None
+    names = completed.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return [folder / name for name in names if name]
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    for current, dirs, files in os.walk(folder):
+        here = Path(current)
+        dirs[:] = sorted(
+            name
+            for name in dirs
+            if name not in SKIPPED_DIRS and not (here / name / "pyvenv.cfg").exists()
+        )
+        for name in sorted(files):
+            yield here / name
+
+
+def _excluded(path: Path, patterns: Sequence[str]) -> bool:
+    text = path.as_posix()
+    return any(
+        fnmatch.fnmatchcase(text, pattern) or fnmatch.fnmatchcase(path.name, pattern)
+        or any(fnmatch.fnmatchcase(part, pattern) for part in path.parts)
+        for pattern in patterns
+    )
+
+
+def discover(paths: Iterable[Path], exclude: Sequence[str] = ()) -> list[tuple[Path, ManifestKind]]:
+    """Manifest files under ``paths``, each once, in a stable order."""
+    found: dict[Path, ManifestKind] = {}
+    for path in paths:
+        if path.is_file():
+            kind = kind_for(path)
+            if kind is not None and not _excluded(path, exclude):
+                found.setdefault(path, kind)
+            continue
+        if not path.is_dir():
+            continue
+        listing = _git_listing(path)
+        candidates = listing if listing is not None else _walk(path)
+        for candidate in candidates:
+            relative_parts = candidate.relative_to(path).parts[:-1]
+            if any(part in SKIPPED_DIRS for part in relative_parts):
+                continue
+            kind = kind_for(candidate)
+            if kind is None or _excluded(candidate, exclude) or not candidate.is_file():
+                continue
+            found.setdefault(candidate, kind)
+    return sorted(found.items(), key=lambda item: str(item[0]))

@@ -1,0 +1,195 @@
+"""Group parsed manifests into the environments they describe.
+
+A rule about a combination only makes sense inside one installation, so this is
+where the repository's files are tied together: a requirements file with what
+it ``-r`` includes and ``-c`` constrains; a pip-compile output with the ``.in``
+that drives it; a pyproject.toml or Pipfile with the lockfile beside it.  A file
+that another checked file includes is not an environment of its own, which keeps
+one finding from being reported once per file that mentions it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from pinaudit.model import (
+    Dependency,
+    Environment,
+    IncludeKind,
+    Manifest,
+    ManifestKind,
+    Problem,
+    Role,
+)
+from pinaudit.textfile import SourceText, UnreadableFile
+
+Reader = Callable[[Path], SourceText]
+
+#: Which lockfile goes with which manifest, in the order a locker would look.
+LOCK_PARTNERS: Mapping[ManifestKind, tuple[str, ...]] = {
+    ManifestKind.PYPROJECT: ("uv.lock", "poetry.lock", "pdm.lock", "pylock.toml"),
+    ManifestKind.PIPFILE: ("Pipfile.lock",),
+}
+
+
+def parse_source(source: SourceText, kind: ManifestKind, *, role: Role, environ: Mapping[str, str]) -> Manifest:
+    """Dispatch to the parser of a format; imports lazily to keep start-up fast."""
+    if kind is ManifestKind.REQUIREMENTS:
+        from pinaudit.sources.requirements import parse_requirements
+
+        return parse_requirements(source, environ=environ, kind=role)
+    from pinaudit.sources.registry import parse
+
+    return parse(source, kind)
+
+
+@dataclass
+class ManifestLoader:
+    """Reads and parses each (file, role) once, however many environments use it."""
+
+    reader: Reader
+    environ: Mapping[str, str] = field(default_factory=dict)
+    cache: dict[tuple[Path, Role], Manifest] = field(default_factory=dict)
+
+    def load(self, path: Path, kind: ManifestKind, role: Role = Role.REQUIRE) -> Manifest:
+        key = (path, role)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        try:
+            source = self.reader(path)
+        except UnreadableFile as error:
+            manifest = Manifest(path, kind, problems=(error.problem,))
+        else:
+            manifest = parse_source(source, kind, role=role, environ=self.environ)
+        self.cache[key] = manifest
+        return manifest
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return a.resolve() == b.resolve()
+
+
+def _requirements_closure(
+    loader: ManifestLoader, root: Manifest
+) -> tuple[list[Manifest], list[Problem]]:
+    """The root and everything it includes, cycles and missing files reported."""
+    manifests: list[Manifest] = []
+    problems: list[Problem] = []
+    seen: set[tuple[Path, Role]] = set()
+
+    def visit(manifest: Manifest, role: Role, chain: tuple[Path, ...]) -> None:
+        key = (manifest.path.resolve(), role)
+        if key in seen:
+            return
+        seen.add(key)
+        manifests.append(manifest)
+        for include in manifest.includes:
+            target = include.target
+            resolved = target.resolve()
+            if any(resolved == step for step in chain):
+                cycle = " -> ".join(str(step) for step in (*chain, resolved))
+                problems.append(
+                    Problem(
+                        include.path,
+                        f"include cycle, not followed: {cycle}",
+                        include.span.line,
+                        include.span.column,
+                        "include-cycle",
+                    )
+                )
+                continue
+            if not target.is_file():
+                problems.append(
+                    Problem(
+                        include.path,
+                        f"included file not found: {include.raw}",
+                        include.span.line,
+                        include.span.column,
+                        "missing-include",
+                    )
+                )
+                continue
+            child_role = (
+                Role.CONSTRAIN if include.kind is IncludeKind.CONSTRAINT or role is Role.CONSTRAIN else Role.REQUIRE
+            )
+            child = loader.load(target, ManifestKind.REQUIREMENTS, child_role)
+            visit(child, child_role, (*chain, resolved))
+
+    visit(root, Role.REQUIRE, (root.path.resolve(),))
+    return manifests, problems
+
+
+def _flatten(manifests: Iterable[Manifest]) -> tuple[Dependency, ...]:
+    return tuple(dep for manifest in manifests for dep in manifest.dependencies)
+
+
+def _collect_problems(manifests: Iterable[Manifest]) -> list[Problem]:
+    return [problem for manifest in manifests for problem in manifest.problems]
+
+
+def _pip_compile_source(manifest: Manifest) -> Path | None:
+    if manifest.generated_by != "pip-compile" or manifest.source is None:
+        return None
+    # The parser resolves the header's .in path against the output's folder.
+    return manifest.source if manifest.source.is_file() else None
+
+
+def build_environments(
+    files: Sequence[tuple[Path, ManifestKind]], loader: ManifestLoader
+) -> tuple[list[Environment], list[Problem]]:
+    """Environments for the discovered files, and problems not tied to one of them."""
+    requirement_files = [path for path, kind in files if kind is ManifestKind.REQUIREMENTS]
+    parsed = {path: loader.load(path, ManifestKind.REQUIREMENTS) for path in requirement_files}
+    resolved = {path.resolve(): path for path in requirement_files}
+
+    covered: set[Path] = set()
+    for manifest in parsed.values():
+        for include in manifest.includes:
+            if include.target.resolve() in resolved:
+                covered.add(include.target.resolve())
+        driver = _pip_compile_source(manifest)
+        if driver is not None:
+            covered.add(driver.resolve())
+
+    environments: list[Environment] = []
+    for path, manifest in parsed.items():
+        if path.resolve() in covered:
+            continue
+        manifests, problems = _requirements_closure(loader, manifest)
+        drivers: list[Manifest] = []
+        driver_path = _pip_compile_source(manifest)
+        if driver_path is not None:
+            driver = loader.load(driver_path, ManifestKind.REQUIREMENTS)
+            driver_manifests, driver_problems = _requirements_closure(loader, driver)
+            drivers = driver_manifests
+            problems.extend(driver_problems)
+        all_manifests = [*manifests, *(m for m in drivers if m not in manifests)]
+        environments.append(
+            Environment(
+                name=str(path),
+                root=path,
+                manifests=tuple(all_manifests),
+                dependencies=_flatten(all_manifests),
+                problems=tuple(_collect_problems(all_manifests) + problems),
+                drivers=tuple(drivers),
+            )
+        )
+
+    from pinaudit.lockenv import build_lock_environments
+
+    lock_environments = build_lock_environments(
+        [(path, kind) for path, kind in files if kind is not ManifestKind.REQUIREMENTS], loader
+    )
+    environments.extend(lock_environments)
+    return environments, []
+
+
+def replace_dependencies(environment: Environment, replacements: Mapping[Dependency, Dependency]) -> Environment:
+    """The same environment with some entries swapped, for checking a fix before writing it."""
+    return replace(
+        environment,
+        dependencies=tuple(replacements.get(dep, dep) for dep in environment.dependencies),
+    )

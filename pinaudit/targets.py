@@ -1,0 +1,86 @@
+"""The installations a repository is meant for, as marker environments.
+
+A requirement marker (``; python_version < "3.9"``) or a rule marker decides
+whether an entry or a break applies.  A repository is not installed on one
+interpreter but on several, so markers are evaluated against every target: the
+supported CPython releases on Linux, macOS and Windows by default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from packaging.markers import Marker
+
+#: CPython releases with upstream support on the release date of this version:
+#: 3.10 reached its end of life in October 2026, 3.15 was released that month.
+DEFAULT_PYTHONS: tuple[str, ...] = ("3.11", "3.12", "3.13", "3.14", "3.15")
+
+_PLATFORMS: Mapping[str, Mapping[str, str]] = {
+    "linux": {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix"},
+    "darwin": {"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix"},
+    "win32": {"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt"},
+}
+DEFAULT_PLATFORMS: tuple[str, ...] = tuple(_PLATFORMS)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    python: str
+    platform: str
+
+    def environment(self) -> dict[str, str]:
+        return {
+            "python_version": self.python,
+            "python_full_version": f"{self.python}.0",
+            "implementation_name": "cpython",
+            "implementation_version": f"{self.python}.0",
+            "platform_python_implementation": "CPython",
+            "platform_machine": "x86_64" if self.platform != "darwin" else "arm64",
+            "platform_release": "",
+            "platform_version": "",
+            "extra": "",
+            **_PLATFORMS[self.platform],
+        }
+
+
+def make_targets(
+    pythons: Iterable[str] = DEFAULT_PYTHONS, platforms: Iterable[str] = DEFAULT_PLATFORMS
+) -> tuple[Target, ...]:
+    unknown = [name for name in platforms if name not in _PLATFORMS]
+    if unknown:
+        raise ValueError(f"unknown platform {unknown[0]!r}; known: {', '.join(_PLATFORMS)}")
+    return tuple(Target(python, platform) for python in pythons for platform in platforms)
+
+
+@lru_cache(maxsize=4096)
+def _holds(marker_text: str, target: Target) -> bool:
+    try:
+        return Marker(marker_text).evaluate(target.environment(), context="requirement")
+    except Exception:  # an undefined or malformed comparison never excludes an entry
+        return True
+
+
+def holds(marker: Marker | None, target: Target) -> bool:
+    """Whether a marker is true on a target; no marker always holds."""
+    return marker is None or _holds(str(marker), target)
+
+
+def describe(matched: Sequence[Target], all_targets: Sequence[Target]) -> str:
+    """Say briefly where a finding applies; empty when it applies everywhere."""
+    if set(matched) == set(all_targets):
+        return ""
+    pythons = sorted({target.python for target in matched}, key=_version_key)
+    platforms = [name for name in _PLATFORMS if any(t.platform == name for t in matched)]
+    if len(matched) == len(pythons) * len(platforms):
+        where = "Python " + ", ".join(pythons)
+        if len(platforms) < len({target.platform for target in all_targets}):
+            where += " on " + ", ".join(platforms)
+        return where
+    return ", ".join(f"Python {t.python} on {t.platform}" for t in matched)
+
+
+def _version_key(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(".") if part.isdigit())
