@@ -69,7 +69,8 @@ def kind_for(path: Path) -> ManifestKind | None:
     lowered = name.lower()
     if any(fnmatch.fnmatchcase(lowered, pattern) for pattern in _REQUIREMENT_PATTERNS):
         return ManifestKind.REQUIREMENTS
-    if lowered.endswith((".txt", ".in")) and path.parent.name.lower() in _REQUIREMENT_FOLDERS:
+    folder = path.absolute().parent.name.lower()
+    if lowered.endswith((".txt", ".in")) and folder in _REQUIREMENT_FOLDERS:
         return ManifestKind.REQUIREMENTS
     if lowered.endswith(".in") and path.with_suffix(".txt").is_file():
         return ManifestKind.REQUIREMENTS  # a pip-compile source next to its output

@@ -137,6 +137,22 @@ def _pip_compile_source(manifest: Manifest) -> Path | None:
     return manifest.source if manifest.source.is_file() else None
 
 
+def _compiled_pins_as_locks(
+    dependencies: tuple[Dependency, ...], compiled: Manifest
+) -> tuple[Dependency, ...]:
+    """A pip-compile output is a lockfile: its pins are what gets installed.
+
+    Read as locks, they decide the relation even when the ``.in`` was already
+    moved and the output not yet re-compiled, exactly like a stale uv.lock.
+    """
+    return tuple(
+        replace(dep, role=Role.LOCK)
+        if dep.path == compiled.path and dep.pinned is not None and dep.role is Role.REQUIRE
+        else dep
+        for dep in dependencies
+    )
+
+
 def build_environments(
     files: Sequence[tuple[Path, ManifestKind]], loader: ManifestLoader
 ) -> tuple[list[Environment], list[Problem]]:
@@ -167,12 +183,15 @@ def build_environments(
             drivers = driver_manifests
             problems.extend(driver_problems)
         all_manifests = [*manifests, *(m for m in drivers if m not in manifests)]
+        dependencies = _flatten(all_manifests)
+        if drivers:
+            dependencies = _compiled_pins_as_locks(dependencies, manifest)
         environments.append(
             Environment(
                 name=str(path),
                 root=path,
                 manifests=tuple(all_manifests),
-                dependencies=_flatten(all_manifests),
+                dependencies=dependencies,
                 problems=tuple(_collect_problems(all_manifests) + problems),
                 drivers=tuple(drivers),
             )

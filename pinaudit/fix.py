@@ -113,22 +113,16 @@ def _relock_command(environment: Environment, name: str) -> str | None:
 
 
 def _editable_entries(environment: Environment, name: str) -> tuple[list[Dependency], bool]:
-    """Entries a fix may edit for ``name``, and whether a re-lock must follow."""
-    driver_paths = {manifest.path for manifest in environment.drivers}
+    """Entries a fix may edit for ``name``, and whether a re-lock must follow.
+
+    Where a lock (or a pip-compile output, read as one) holds the package, only
+    the manifests that drive it are edited.
+    """
     entries = environment.entries(name)
-    locked = any(dep.role is Role.LOCK for dep in entries)
-    compiled = {
-        manifest.path
-        for manifest in environment.manifests
-        if manifest.generated_by == "pip-compile" and manifest.path not in driver_paths
-    }
-    pinned_by_compile = any(dep.path in compiled for dep in entries) and bool(driver_paths)
-    relock = locked or pinned_by_compile
-    if relock:
-        editable = [dep for dep in entries if dep.path in driver_paths and dep.role is not Role.LOCK]
-    else:
-        editable = [dep for dep in entries if dep.role is not Role.LOCK]
-    return editable, relock
+    if any(dep.role is Role.LOCK for dep in entries):
+        driver_paths = {manifest.path for manifest in environment.drivers}
+        return [dep for dep in entries if dep.path in driver_paths and dep.role is not Role.LOCK], True
+    return list(entries), False
 
 
 def _apply_remedy(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pinaudit.check import check_paths
-from pinaudit.rulebook import Example, Rule, builtin_rules_path, load_rules
+from pinaudit.rulebook import Example, Rule, RuleKind, builtin_rules_path, load_rules
 from pinaudit.targets import make_targets
 
 RULES = load_rules([builtin_rules_path()])
@@ -32,7 +32,7 @@ def test_every_rule_has_examples_of_each_kind() -> None:
     for rule in RULES.rules:
         kinds = {example.expect for example in rule.examples}
         assert {"definite", "silent"} <= kinds, rule.code
-        if rule.reports_possible:
+        if rule.kind is RuleKind.COMBINATION:
             assert "possible" in kinds, rule.code
 
 
