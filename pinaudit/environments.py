@@ -112,9 +112,8 @@ def _requirements_closure(
                     )
                 )
                 continue
-            child_role = (
-                Role.CONSTRAIN if include.kind is IncludeKind.CONSTRAINT or role is Role.CONSTRAIN else Role.REQUIRE
-            )
+            # As in pip, a -r inside a -c file still adds requirements.
+            child_role = Role.CONSTRAIN if include.kind is IncludeKind.CONSTRAINT else Role.REQUIRE
             child = loader.load(target, ManifestKind.REQUIREMENTS, child_role)
             visit(child, child_role, (*chain, resolved))
 
@@ -133,7 +132,7 @@ def _collect_problems(manifests: Iterable[Manifest]) -> list[Problem]:
 def _pip_compile_source(manifest: Manifest) -> Path | None:
     if manifest.generated_by != "pip-compile" or manifest.source is None:
         return None
-    # The parser resolves the header's .in path against the output's folder.
+    # The parser resolves the header's .in path as pip-compile saw it.
     return manifest.source if manifest.source.is_file() else None
 
 
