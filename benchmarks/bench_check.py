@@ -72,8 +72,10 @@ def main() -> None:
     script = Path(sys.executable).parent / "pinaudit"
     floor = _wall([sys.executable, "-c", "pass"], arguments.runs)
     seed = _wall([str(script), "check", "examples/seed"], arguments.runs)
-    print(f"start-up: python -c pass {floor * 1000:.1f} ms; "
-          f"pinaudit check examples/seed {seed * 1000:.1f} ms; ratio {seed / floor:.2f}x (target 6x)")
+    print(
+        f"start-up: python -c pass {floor * 1000:.1f} ms; "
+        f"pinaudit check examples/seed {seed * 1000:.1f} ms; ratio {seed / floor:.2f}x (target 6x)"
+    )
 
     rules = load_rules([builtin_rules_path()])
     index = rules.index()
@@ -86,11 +88,15 @@ def main() -> None:
         floor_time = _best(lambda: raw_floor(files), 3)
         check_time = _best(lambda: check_paths([root], index, targets), 3)
         result = check_paths([root], index, targets)
-        print(f"monorepo: {written} files, {lines} requirement lines, "
-              f"{len(result.environments)} environments, {len(result.findings)} findings, "
-              f"{len(rules.rules)} rules")
-        print(f"raw-parse floor {floor_time:.3f} s; pinaudit check {check_time:.3f} s; "
-              f"ratio {check_time / floor_time:.2f}x (target 1.3x)")
+        print(
+            f"monorepo: {written} files, {lines} requirement lines, "
+            f"{len(result.environments)} environments, {len(result.findings)} findings, "
+            f"{len(rules.rules)} rules"
+        )
+        print(
+            f"raw-parse floor {floor_time:.3f} s; pinaudit check {check_time:.3f} s; "
+            f"ratio {check_time / floor_time:.2f}x (target 1.3x)"
+        )
 
 
 if __name__ == "__main__":

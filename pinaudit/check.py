@@ -42,7 +42,9 @@ def check_files(
     findings: dict[object, Finding] = {}
     seen_problems: dict[tuple[str, int | None, int | None, str], Problem] = {}
     for problem in [*problems, *(p for env in environments for p in env.problems)]:
-        seen_problems.setdefault((str(problem.path), problem.line, problem.column, problem.message), problem)
+        seen_problems.setdefault(
+            (str(problem.path), problem.line, problem.column, problem.message), problem
+        )
     for environment in environments:
         for finding in evaluate(environment, index, targets):
             findings.setdefault(finding.key(), finding)
@@ -54,7 +56,9 @@ def check_files(
         tuple(files),
         tuple(environments),
         tuple(ordered),
-        tuple(sorted(seen_problems.values(), key=lambda p: (str(p.path), p.line or 0, p.column or 0))),
+        tuple(
+            sorted(seen_problems.values(), key=lambda p: (str(p.path), p.line or 0, p.column or 0))
+        ),
     )
 
 
@@ -68,9 +72,13 @@ def check_paths(
     environ: Mapping[str, str] | None = None,
 ) -> CheckResult:
     missing = [
-        Problem(path, "no such file or directory", code="missing-path") for path in paths if not path.exists()
+        Problem(path, "no such file or directory", code="missing-path")
+        for path in paths
+        if not path.exists()
     ]
     result = check_files(discover(paths, exclude), index, targets, reader=reader, environ=environ)
     if not missing:
         return result
-    return CheckResult(result.files, result.environments, result.findings, (*missing, *result.problems))
+    return CheckResult(
+        result.files, result.environments, result.findings, (*missing, *result.problems)
+    )

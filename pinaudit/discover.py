@@ -110,7 +110,8 @@ def _walk(folder: Path) -> Iterator[Path]:
 def _excluded(path: Path, patterns: Sequence[str]) -> bool:
     text = path.as_posix()
     return any(
-        fnmatch.fnmatchcase(text, pattern) or fnmatch.fnmatchcase(path.name, pattern)
+        fnmatch.fnmatchcase(text, pattern)
+        or fnmatch.fnmatchcase(path.name, pattern)
         or any(fnmatch.fnmatchcase(part, pattern) for part in path.parts)
         for pattern in patterns
     )

@@ -34,7 +34,9 @@ LOCK_PARTNERS: Mapping[ManifestKind, tuple[str, ...]] = {
 }
 
 
-def parse_source(source: SourceText, kind: ManifestKind, *, role: Role, environ: Mapping[str, str]) -> Manifest:
+def parse_source(
+    source: SourceText, kind: ManifestKind, *, role: Role, environ: Mapping[str, str]
+) -> Manifest:
     """Dispatch to the parser of a format; imports lazily to keep start-up fast."""
     if kind is ManifestKind.REQUIREMENTS:
         from pinaudit.sources.requirements import parse_requirements
@@ -165,9 +167,9 @@ def build_environments(
         for include in manifest.includes:
             if include.target.resolve() in resolved:
                 covered.add(include.target.resolve())
-        driver = _pip_compile_source(manifest)
-        if driver is not None:
-            covered.add(driver.resolve())
+        source = _pip_compile_source(manifest)
+        if source is not None:
+            covered.add(source.resolve())
 
     environments: list[Environment] = []
     for path, manifest in parsed.items():
@@ -177,8 +179,8 @@ def build_environments(
         drivers: list[Manifest] = []
         driver_path = _pip_compile_source(manifest)
         if driver_path is not None:
-            driver = loader.load(driver_path, ManifestKind.REQUIREMENTS)
-            driver_manifests, driver_problems = _requirements_closure(loader, driver)
+            driver_manifest = loader.load(driver_path, ManifestKind.REQUIREMENTS)
+            driver_manifests, driver_problems = _requirements_closure(loader, driver_manifest)
             drivers = driver_manifests
             problems.extend(driver_problems)
         all_manifests = [*manifests, *(m for m in drivers if m not in manifests)]
@@ -205,7 +207,9 @@ def build_environments(
     return environments, []
 
 
-def replace_dependencies(environment: Environment, replacements: Mapping[Dependency, Dependency]) -> Environment:
+def replace_dependencies(
+    environment: Environment, replacements: Mapping[Dependency, Dependency]
+) -> Environment:
     """The same environment with some entries swapped, for checking a fix before writing it."""
     return replace(
         environment,

@@ -121,7 +121,9 @@ def _editable_entries(environment: Environment, name: str) -> tuple[list[Depende
     entries = environment.entries(name)
     if any(dep.role is Role.LOCK for dep in entries):
         driver_paths = {manifest.path for manifest in environment.drivers}
-        return [dep for dep in entries if dep.path in driver_paths and dep.role is not Role.LOCK], True
+        return [
+            dep for dep in entries if dep.path in driver_paths and dep.role is not Role.LOCK
+        ], True
     return list(entries), False
 
 
@@ -176,7 +178,9 @@ def _apply_remedy(
         try:
             replacements[dependency] = _with_specifier(dependency, moved)
         except InvalidSpecifier as error:
-            raise _Refused(f"the edit would write an invalid specifier {moved!r}: {error}") from None
+            raise _Refused(
+                f"the edit would write an invalid specifier {moved!r}: {error}"
+            ) from None
         edits.append(_edit_for(dependency, moved, source_text))
     if relock:
         # Simulate the re-lock: the locker would pick the remedy's release.
@@ -210,7 +214,9 @@ def plan_fix(
         except _Refused as refusal:
             reasons.append(f"{remedy.package} {remedy.version}: {refusal}")
             continue
-        after = _finding_keys(evaluate(replace_dependencies(environment, replacements), index, targets))
+        after = _finding_keys(
+            evaluate(replace_dependencies(environment, replacements), index, targets)
+        )
         if own in after:
             reasons.append(f"{remedy.package} {remedy.version}: the finding would remain")
             continue

@@ -80,7 +80,9 @@ def _verify(
             result.files, index, targets, reader=_overlay_reader(texts, sources), environ=environ
         )
         after_keys = {finding.identity() for finding in after.findings}
-        new_problems = {p.describe() for p in after.problems} - {p.describe() for p in result.problems}
+        new_problems = {p.describe() for p in after.problems} - {
+            p.describe() for p in result.problems
+        }
         introduced = after_keys - before_keys
         files_of = {
             env.name: {manifest.path for manifest in env.manifests} for env in after.environments
@@ -107,7 +109,9 @@ def _verify(
                     else "the edit would introduce " + ", ".join(brought)
                 )
                 culprits.append(position)
-                plans[position] = FixPlan(plan.finding, blocked=f"edit refused on re-check: {reason}")
+                plans[position] = FixPlan(
+                    plan.finding, blocked=f"edit refused on re-check: {reason}"
+                )
         if not culprits:
             return plans, texts, after
     return plans, {}, result
@@ -128,7 +132,9 @@ def run_fix(
     plans = plan_fixes(result.findings, result.environments, index, targets, texts)
     plans, new_texts, after = _verify(result, plans, sources, index, targets, environ)
     changes = {
-        path: (sources[path].text, text) for path, text in new_texts.items() if text != sources[path].text
+        path: (sources[path].text, text)
+        for path, text in new_texts.items()
+        if text != sources[path].text
     }
     written: list[Path] = []
     problems: list[Problem] = []
@@ -138,10 +144,14 @@ def run_fix(
             try:
                 _, data = prepare(path, sources[path].digest, text, root)
             except WriteRefused as refusal:
-                problems.append(Problem(path, str(refusal).split(": ", 1)[-1], code="write-refused"))
+                problems.append(
+                    Problem(path, str(refusal).split(": ", 1)[-1], code="write-refused")
+                )
                 continue
             prepared.append((path, data))
         for path, data in prepared:
             atomic_write(path, data)
             written.append(path)
-    return FixOutcome(result, tuple(plans), changes, after.findings, tuple(written), tuple(problems))
+    return FixOutcome(
+        result, tuple(plans), changes, after.findings, tuple(written), tuple(problems)
+    )

@@ -26,9 +26,7 @@ _LOCKS_FOR: dict[ManifestKind, tuple[tuple[str, ManifestKind], ...]] = {
     ManifestKind.PIPFILE: (("Pipfile.lock", ManifestKind.PIPFILE_LOCK),),
 }
 _DRIVER_OF_LOCK = {
-    lock_kind: driver_kind
-    for driver_kind, locks in _LOCKS_FOR.items()
-    for _, lock_kind in locks
+    lock_kind: driver_kind for driver_kind, locks in _LOCKS_FOR.items() for _, lock_kind in locks
 }
 _DRIVER_FILE = {kind: name for name, kind in _DRIVER_NAMES.items()}
 
@@ -43,7 +41,9 @@ def _group_key(path: Path, kind: ManifestKind) -> tuple[Path, ManifestKind] | No
     return path.parent, driver
 
 
-def _members(folder: Path, driver_kind: ManifestKind, given: Sequence[tuple[Path, ManifestKind]]) -> list[tuple[Path, ManifestKind]]:
+def _members(
+    folder: Path, driver_kind: ManifestKind, given: Sequence[tuple[Path, ManifestKind]]
+) -> list[tuple[Path, ManifestKind]]:
     members: list[tuple[Path, ManifestKind]] = []
     driver_path = folder / _DRIVER_FILE[driver_kind]
     if driver_path.is_file():
@@ -56,7 +56,11 @@ def _members(folder: Path, driver_kind: ManifestKind, given: Sequence[tuple[Path
         for extra in sorted(folder.glob("pylock.*.toml")):
             members.append((extra, ManifestKind.PYLOCK))
     for path, kind in given:
-        if path.parent == folder and (path, kind) not in members and _group_key(path, kind) == (folder, driver_kind):
+        if (
+            path.parent == folder
+            and (path, kind) not in members
+            and _group_key(path, kind) == (folder, driver_kind)
+        ):
             members.append((path, kind))
     return members
 

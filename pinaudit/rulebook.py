@@ -209,7 +209,9 @@ class _Validator:
             starts = [n for n in range(first, last) if header.match(self.lines[n - 1])]
             if len(starts) >= position:
                 first = starts[position - 1]
-                later = [n for n in range(first + 1, last) if self.lines[n - 1].lstrip().startswith("[")]
+                later = [
+                    n for n in range(first + 1, last) if self.lines[n - 1].lstrip().startswith("[")
+                ]
                 last = later[0] if later else last
         pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
         for number in range(first, last):
@@ -345,7 +347,9 @@ def _packages(validator: _Validator, table: Mapping[str, Any]) -> list[PackageCo
         try:
             specifier = SpecifierSet(bad)
         except InvalidSpecifier as error:
-            validator.fail("bad", f"packages[{position}] ({raw_name}): bad specifier {bad!r}: {error}")
+            validator.fail(
+                "bad", f"packages[{position}] ({raw_name}): bad specifier {bad!r}: {error}"
+            )
             continue
         versions = bad_range(specifier)
         if versions.is_empty:
@@ -372,7 +376,9 @@ def _remedies(
             continue
         condition = by_name.get(name)
         if condition is None:
-            validator.fail("package", f"remedies[{position}]: '{name}' is not one of the rule's packages")
+            validator.fail(
+                "package", f"remedies[{position}]: '{name}' is not one of the rule's packages"
+            )
             continue
         if condition.range.contains(version):
             validator.fail(
@@ -399,7 +405,9 @@ def _references(validator: _Validator, table: Mapping[str, Any]) -> list[Referen
             validator.fail("url", f"references[{position}]: {url!r} is not an http(s) URL")
         if kind and kind not in REFERENCE_KINDS:
             choices = ", ".join(sorted(REFERENCE_KINDS))
-            validator.fail("kind", f"references[{position}]: kind {kind!r}; expected one of: {choices}")
+            validator.fail(
+                "kind", f"references[{position}]: kind {kind!r}; expected one of: {choices}"
+            )
         result.append(Reference(url, kind, validator.text(entry, "title").strip()))
     return result
 
@@ -413,10 +421,15 @@ def _examples(
         validator.unknown_keys(entry, EXAMPLE_KEYS, f"examples[{position}]")
         expect = validator.text(entry, "expect", required=True)
         if expect and expect not in EXPECTATIONS:
-            validator.fail("expect", f"examples[{position}]: expect {expect!r}; one of definite, possible, silent")
+            validator.fail(
+                "expect",
+                f"examples[{position}]: expect {expect!r}; one of definite, possible, silent",
+            )
         lines = entry.get("requirements", [])
         if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
-            validator.fail("requirements", f"examples[{position}]: 'requirements' must be a list of strings")
+            validator.fail(
+                "requirements", f"examples[{position}]: 'requirements' must be a list of strings"
+            )
             continue
         result.append(Example(expect, tuple(lines)))
     validator.within(None)
@@ -450,10 +463,20 @@ def load_rule_text(text: str, path: Path) -> RuleSet:
     problems: list[Problem] = []
     for key in document:
         if key not in TOP_KEYS:
-            problems.append(Problem(path, f"unknown top-level key '{key}' (expected [[rule]] tables)", 1, None, "bad-rule"))
+            problems.append(
+                Problem(
+                    path,
+                    f"unknown top-level key '{key}' (expected [[rule]] tables)",
+                    1,
+                    None,
+                    "bad-rule",
+                )
+            )
     tables = document.get("rule", [])
     if not isinstance(tables, list):
-        problems.append(Problem(path, "'rule' must be an array of tables ([[rule]])", 1, None, "bad-rule"))
+        problems.append(
+            Problem(path, "'rule' must be an array of tables ([[rule]])", 1, None, "bad-rule")
+        )
         tables = []
     headers = _header_lines(text)
     rules: list[Rule] = []

@@ -67,7 +67,11 @@ def _rewrite_clause(op: str, version: str, target: Version, upgrade: bool) -> st
         if op == "==":
             return ".".join(str(part) for part in _prefix(target, width)) + ".*"
         # != X.*: keep unless it would exclude the target
-        return None if SpecifierSet(f"!={version}").contains(target, prereleases=True) is False else version
+        return (
+            None
+            if SpecifierSet(f"!={version}").contains(target, prereleases=True) is False
+            else version
+        )
     try:
         bound = Version(version)
     except InvalidVersion:
@@ -135,10 +139,7 @@ def move_specifier(text: str, target: Version, bad_specifier: SpecifierSet) -> s
             return None  # something between clauses that is not a comma
         pieces.append(text[position : match.start()])
         op = match.group("op")
-        if op == ">" and upgrade:
-            op_text = ">="
-        else:
-            op_text = op
+        op_text = ">=" if op == ">" and upgrade else op
         new_version = _rewrite_clause(match.group("op"), match.group("version"), target, upgrade)
         if new_version is None:
             return None

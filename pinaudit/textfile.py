@@ -44,7 +44,9 @@ def digest_of(data: bytes) -> str:
 def decode(path: Path, data: bytes) -> SourceText:
     """Decode a manifest's bytes; binary or non-UTF-8 input is a located Problem."""
     if b"\x00" in data[:8192]:
-        raise UnreadableFile(Problem(path, "binary file (NUL byte), not a manifest", code="unreadable"))
+        raise UnreadableFile(
+            Problem(path, "binary file (NUL byte), not a manifest", code="unreadable")
+        )
     bom = data.startswith(UTF8_BOM)
     body = data[len(UTF8_BOM) :] if bom else data
     try:
@@ -54,7 +56,9 @@ def decode(path: Path, data: bytes) -> SourceText:
         line = before.count(b"\n") + 1
         column = error.start - (before.rfind(b"\n") + 1) + 1
         raise UnreadableFile(
-            Problem(path, f"not UTF-8 text (byte 0x{body[error.start]:02x})", line, column, "unreadable")
+            Problem(
+                path, f"not UTF-8 text (byte 0x{body[error.start]:02x})", line, column, "unreadable"
+            )
         ) from None
     return SourceText(path, text, bom, digest_of(data))
 
@@ -64,9 +68,15 @@ def read_source(path: Path, *, limit: int = MAX_MANIFEST_BYTES) -> SourceText:
         size = path.stat().st_size
         if size > limit:
             raise UnreadableFile(
-                Problem(path, f"file is {size} bytes, over the {limit}-byte limit for a manifest", code="unreadable")
+                Problem(
+                    path,
+                    f"file is {size} bytes, over the {limit}-byte limit for a manifest",
+                    code="unreadable",
+                )
             )
         data = path.read_bytes()
     except OSError as error:
-        raise UnreadableFile(Problem(path, f"cannot read: {error.strerror or error}", code="unreadable")) from None
+        raise UnreadableFile(
+            Problem(path, f"cannot read: {error.strerror or error}", code="unreadable")
+        ) from None
     return decode(path, data)

@@ -44,7 +44,9 @@ def prepare(path: Path, expected_digest: str, new_text: str, root: Path) -> tupl
     return current, source.encode(new_text)
 
 
-def atomic_write(path: Path, data: bytes, *, before_rename: Callable[[Path], None] | None = None) -> None:
+def atomic_write(
+    path: Path, data: bytes, *, before_rename: Callable[[Path], None] | None = None
+) -> None:
     """Replace ``path``'s content with ``data`` atomically, keeping its mode.
 
     ``before_rename`` exists for the crash test: it runs after the temporary
@@ -52,19 +54,21 @@ def atomic_write(path: Path, data: bytes, *, before_rename: Callable[[Path], Non
     """
     target = path.resolve()
     info = target.stat()
-    handle, temporary_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".pinaudit", dir=target.parent)
+    handle, temporary_name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".pinaudit", dir=target.parent
+    )
     temporary = Path(temporary_name)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, stat.S_IMODE(info.st_mode))
+        temporary.chmod(stat.S_IMODE(info.st_mode))
         with contextlib.suppress(PermissionError, AttributeError):
             os.chown(temporary, info.st_uid, info.st_gid)
         if before_rename is not None:
             before_rename(temporary)
-        os.replace(temporary, target)
+        temporary.replace(target)
     except BaseException:
         with contextlib.suppress(OSError):
             temporary.unlink()

@@ -35,7 +35,9 @@ def test_check_reports_the_seed_case_with_locations_and_sources(seed: Path) -> N
     completed = run("check", ".", cwd=seed)
     assert completed.returncode == 1, completed.stderr
     out = completed.stdout
-    assert out.startswith("requirements.txt:1:1: PA1001 [warning] uvicorn-wsproto-1-upgrade-status\n")
+    assert out.startswith(
+        "requirements.txt:1:1: PA1001 [warning] uvicorn-wsproto-1-upgrade-status\n"
+    )
     assert "requirements.txt:1:1: uvicorn==0.13.4" in out
     assert "requirements.txt:2:1: wsproto==1.0.0" in out
     assert "https://github.com/encode/uvicorn/issues/868" in out
@@ -71,7 +73,9 @@ def test_fix_write_applies_once_and_check_then_passes(seed: Path) -> None:
     "lines",
     [["uvicorn==0.14.0", "wsproto==1.0.0"], ["uvicorn==0.13.4", "wsproto==0.15.0"]],
 )
-def test_seed_rule_is_silent_on_the_fixed_and_the_old_pair(tmp_path: Path, lines: list[str]) -> None:
+def test_seed_rule_is_silent_on_the_fixed_and_the_old_pair(
+    tmp_path: Path, lines: list[str]
+) -> None:
     (tmp_path / "requirements.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     completed = run("check", "--select", "PA1001", ".", cwd=tmp_path)
     assert completed.returncode == 0, completed.stdout
@@ -142,7 +146,9 @@ def test_stale_cap_is_reported_as_info_and_does_not_fail(tmp_path: Path) -> None
     assert completed.returncode == 0
     fixed = run("fix", "--write", ".", cwd=tmp_path)
     assert fixed.returncode == 0
-    assert "wsproto==1.0.*  # held back" in (tmp_path / "requirements.txt").read_text(encoding="utf-8")
+    assert "wsproto==1.0.*  # held back" in (tmp_path / "requirements.txt").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_json_output_carries_locations_and_fix_edits(seed: Path) -> None:

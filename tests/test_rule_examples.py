@@ -40,7 +40,7 @@ def test_every_rule_has_examples_of_each_kind() -> None:
 def test_example(rule: Rule, example: Example, tmp_path: Path) -> None:
     path = tmp_path / "requirements.txt"
     path.write_text("\n".join(example.requirements) + "\n", encoding="utf-8")
-    index = {name: (rule,) for name in rule.names}
+    index = dict.fromkeys(rule.names, (rule,))
     result = check_paths([path], index, make_targets(ALL_PYTHONS))
     assert result.problems == ()
     matches = [finding.match.value for finding in result.findings if finding.rule is rule]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pinaudit.rulebook import RuleKind, Severity, builtin_rules_path, load_rule_text, load_rules
 
-GOOD = '''
+GOOD = """
 [[rule]]
 code = "XX1001"
 slug = "alpha-beta"
@@ -41,7 +41,7 @@ requirements = ["alpha", "beta"]
 [[rule.examples]]
 expect = "silent"
 requirements = ["alpha==2.0", "beta==3.0"]
-'''
+"""
 
 
 def test_shipped_rules_load_without_problems() -> None:
@@ -103,7 +103,9 @@ def test_invalid_toml_reports_line_and_column() -> None:
 
 def test_duplicate_codes_across_files(tmp_path: Path) -> None:
     (tmp_path / "a.toml").write_text(GOOD, encoding="utf-8")
-    (tmp_path / "b.toml").write_text(GOOD.replace("alpha-beta", "alpha-beta-again"), encoding="utf-8")
+    (tmp_path / "b.toml").write_text(
+        GOOD.replace("alpha-beta", "alpha-beta-again"), encoding="utf-8"
+    )
     loaded = load_rules([tmp_path])
     assert len(loaded.rules) == 1
     (problem,) = loaded.problems

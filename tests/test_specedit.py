@@ -50,8 +50,12 @@ def test_garbage_between_clauses_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("written", "target", "expected"),
-    [("0.13", "0.14.0", "0.14"), ("0.13.4", "0.14.0", "0.14.0"), ("1", "1.2.0", "1.2.0"),
-     ("1.0", "2.0rc1", "2.0rc1")],
+    [
+        ("0.13", "0.14.0", "0.14"),
+        ("0.13.4", "0.14.0", "0.14.0"),
+        ("1", "1.2.0", "1.2.0"),
+        ("1.0", "2.0rc1", "2.0rc1"),
+    ],
 )
 def test_format_like_keeps_precision_without_losing_information(
     written: str, target: str, expected: str

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import stat
 import subprocess
 import sys
@@ -99,4 +98,4 @@ def test_oversized_file_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"a" * 100)
     with pytest.raises(UnreadableFile, match="over the 10-byte limit"):
         read_source(path, limit=10)
-    assert os.path.getsize(path) == 100
+    assert path.stat().st_size == 100

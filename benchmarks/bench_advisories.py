@@ -1,0 +1,122 @@
+"""Time loading OSV advisories: cold (index build), warm (index read), none at all.
+
+A pre-commit run is a fresh process that loads only the packages its repository
+uses, so besides in-process timings this measures whole processes: ``python -c
+pass``, a process that loads no advisories, and one that loads them warm.
+
+By default the 600 names are packages the corpus has advisories for (the worst
+case: every name brings rules); ``--names FILE`` (one name a line) measures a
+real dependency list instead.  Figures go in the notes; nothing here asserts.
+
+Usage: python -m benchmarks.bench_advisories [--corpus PATH] [--names FILE] [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from pinaudit.advisories import load_advisory_rules
+from pinaudit.rulebook import RuleSet
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus" / "osv" / "pypa-advisory-database"
+
+_CHILD = """
+import sys, time
+started = time.perf_counter()
+from pathlib import Path
+from pinaudit.advisories import load_advisory_rules
+names = Path(sys.argv[2]).read_text().split()
+paths = [Path(sys.argv[1])] if sys.argv[1] else []
+rules = load_advisory_rules(paths, packages=names)
+print(len(rules.rules), time.perf_counter() - started)
+"""
+
+
+def _timed(function: Callable[[], RuleSet]) -> tuple[float, RuleSet]:
+    started = time.perf_counter()
+    result = function()
+    return time.perf_counter() - started, result
+
+
+def _best(function: Callable[[], RuleSet], runs: int) -> float:
+    return min(_timed(function)[0] for _ in range(runs))
+
+
+def _process(command: list[str], runs: int, environment: dict[str, str]) -> float:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=True, cwd=REPO, env=environment)
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def _corpus_names(corpus: Path, count: int) -> list[str]:
+    names = sorted({str(canonicalize_name(path.parent.name)) for path in corpus.rglob("*.json")})
+    return names[:count]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--names", type=Path, default=None, help="one package name a line")
+    parser.add_argument("--count", type=int, default=600)
+    parser.add_argument("--runs", type=int, default=7)
+    arguments = parser.parse_args()
+    corpus: Path = arguments.corpus
+    if not corpus.is_dir():
+        sys.exit(f"corpus not found: {corpus}")
+    if arguments.names is not None:
+        names = arguments.names.read_text(encoding="utf-8").split()[: arguments.count]
+    else:
+        names = _corpus_names(corpus, arguments.count)
+    files = sum(1 for _ in corpus.rglob("*.json"))
+    print(f"corpus: {files} OSV files in {corpus}")
+    print(
+        f"names: {len(names)} ({'from ' + str(arguments.names) if arguments.names else 'corpus'})"
+    )
+
+    with tempfile.TemporaryDirectory() as folder:
+        cache = Path(folder) / "cache"
+        cold, loaded = _timed(
+            lambda: load_advisory_rules([corpus], packages=names, cache_dir=cache)
+        )
+        warm = _best(lambda: load_advisory_rules([corpus], packages=names, cache_dir=cache), 5)
+        everything = _best(lambda: load_advisory_rules([corpus], cache_dir=cache), 3)
+        none = _best(lambda: load_advisory_rules([], packages=names, cache_dir=cache), 5)
+        print(
+            f"in process: cold {cold:.3f} s (builds the index), warm {warm * 1000:.1f} ms, "
+            f"no advisories {none * 1000:.2f} ms; {len(loaded.rules)} rules, "
+            f"{len(loaded.problems)} problems for these names"
+        )
+        print(f"in process, warm, every package: {everything * 1000:.1f} ms")
+
+        list_file = Path(folder) / "names.txt"
+        list_file.write_text("\n".join(names), encoding="utf-8")
+        environment = dict(os.environ, PYTHONPATH=str(REPO), PINAUDIT_CACHE_DIR=str(cache))
+        python = [sys.executable]
+        floor = _process([*python, "-c", "pass"], arguments.runs, environment)
+        empty = _process([*python, "-c", _CHILD, "", str(list_file)], arguments.runs, environment)
+        process_warm = _process(
+            [*python, "-c", _CHILD, str(corpus), str(list_file)], arguments.runs, environment
+        )
+        print(
+            f"whole process (median of {arguments.runs}): python -c pass {floor * 1000:.0f} ms; "
+            f"no advisories {empty * 1000:.0f} ms; warm advisories {process_warm * 1000:.0f} ms "
+            f"(+{(process_warm - empty) * 1000:.0f} ms)"
+        )
+
+
+if __name__ == "__main__":
+    main()
