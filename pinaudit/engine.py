@@ -30,8 +30,19 @@ def group_by_name(dependencies: Iterable[Dependency]) -> dict[str, list[Dependen
     return grouped
 
 
+def allows_prereleases(environment: Environment) -> bool:
+    """pip's ``--pre`` in any file of the install widens every range to pre-releases."""
+    return any(
+        option.name == "--pre" for manifest in environment.manifests for option in manifest.options
+    )
+
+
 def _package_relation(
-    entries: Sequence[Dependency], rule: Rule, condition: PackageCondition, target: Target
+    entries: Sequence[Dependency],
+    rule: Rule,
+    condition: PackageCondition,
+    target: Target,
+    pre: bool,
 ) -> tuple[Relation, tuple[Dependency, ...]]:
     """Relation of one package on one target, and the entries that decided it.
 
@@ -48,7 +59,7 @@ def _package_relation(
     if locked:
         versions = exact_range(dep.pinned for dep in locked if dep.pinned is not None)
         return relation(versions, condition.range), tuple(locked)
-    allowed = allowed_range(dep.specifier for dep in versioned)
+    allowed = allowed_range((dep.specifier for dep in versioned), pre=pre)
     found = relation(allowed, condition.range)
     if (
         found is Relation.SOMETIMES
@@ -73,6 +84,7 @@ def evaluate_rule(
     grouped: Mapping[str, Sequence[Dependency]],
     targets: Sequence[Target],
     environment: str,
+    pre: bool = False,
 ) -> Finding | None:
     if any(name not in grouped for name in rule.names):
         return None
@@ -84,7 +96,9 @@ def evaluate_rule(
             continue
         items: list[Involved] = []
         for condition in rule.packages:
-            found, deciding = _package_relation(grouped[condition.name], rule, condition, target)
+            found, deciding = _package_relation(
+                grouped[condition.name], rule, condition, target, pre
+            )
             if found is Relation.NEVER:
                 break
             items.append(Involved(condition.name, found, deciding))
@@ -114,8 +128,9 @@ def evaluate(
         for rule in index.get(name, ()):
             candidates.setdefault(rule.code, rule)
     findings = []
+    pre = allows_prereleases(environment)
     for code in sorted(candidates):
-        finding = evaluate_rule(candidates[code], grouped, targets, environment.name)
+        finding = evaluate_rule(candidates[code], grouped, targets, environment.name, pre)
         if finding is not None:
             findings.append(finding)
     return findings
