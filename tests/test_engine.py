@@ -15,9 +15,11 @@ RULES = load_rules([builtin_rules_path()])
 SEED = RULES.by_code()["PA1001"]
 
 
-def findings(tmp_path: Path, text: str, *, rules: RuleSet = RULES, **files: str) -> list[Finding]:
+def findings(
+    tmp_path: Path, text: str, rules: RuleSet = RULES, files: dict[str, str] | None = None
+) -> list[Finding]:
     (tmp_path / "requirements.txt").write_text(text, encoding="utf-8")
-    for name, body in files.items():
+    for name, body in (files or {}).items():
         (tmp_path / name.replace("_", ".")).write_text(body, encoding="utf-8")
     result = check_paths([tmp_path / "requirements.txt"], rules.index(), make_targets())
     assert result.problems == ()
@@ -25,7 +27,7 @@ def findings(tmp_path: Path, text: str, *, rules: RuleSet = RULES, **files: str)
 
 
 def seed_only(tmp_path: Path, text: str, **files: str) -> list[Finding]:
-    return [f for f in findings(tmp_path, text, **files) if f.rule is SEED]
+    return [f for f in findings(tmp_path, text, files=files) if f.rule is SEED]
 
 
 def test_definite_on_pins(tmp_path: Path) -> None:
