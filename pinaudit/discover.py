@@ -64,8 +64,8 @@ def kind_for(path: Path) -> ManifestKind | None:
     exact = _EXACT_NAMES.get(name)
     if exact is not None:
         return exact
-    if name.startswith("pylock.") and name.endswith(".toml"):
-        return ManifestKind.PYLOCK
+    if name.startswith("pylock.") and name.endswith(".toml") and name.count(".") == 2:
+        return ManifestKind.PYLOCK  # PEP 751: pylock.<name>.toml, the name without dots
     lowered = name.lower()
     if any(fnmatch.fnmatchcase(lowered, pattern) for pattern in _REQUIREMENT_PATTERNS):
         return ManifestKind.REQUIREMENTS

@@ -1,0 +1,261 @@
+"""pdm.lock: the versions PDM resolved.
+
+Read: ``[metadata] lock_version`` (2, 3.x and 4.x known; a newer minor is read
+and reported, a newer major is reported and not read) and every
+``[[package]]``: name, version, ``marker``, ``groups`` (4.x) or ``sections``
+(older), ``extras``, the local and VCS fields (``editable``, ``path``, ``git``
+with ``revision``/``ref``, ``url``), and the hashes of ``files`` or, before 4.0,
+of ``[metadata.files]``.
+
+PDM writes a package locked with extras twice: once plain and once with
+``extras = [...]``, both at the same version; each entry is its own
+Dependency (``extras`` set on the second), so the count of Dependencies equals
+the count of ``[[package]]`` entries.
+
+:func:`locked_dependencies` gives each locked package's ``dependencies`` (PEP
+508 strings in 4.x, a name -> specifier table before) for the resolver check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from packaging.markers import InvalidMarker, Marker
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from pinaudit.locator import TomlMap, load_toml
+from pinaudit.model import Dependency, Manifest, ManifestKind, Role
+from pinaudit.sources.registry import (
+    DeclaredRequirement,
+    FileContext,
+    LockedPackage,
+    failed,
+    lock_version_problem,
+    normalize,
+)
+from pinaudit.textfile import SourceText
+
+#: The newest lock format this module knows.
+KNOWN_LOCK_VERSION = (4, 5, 1)
+_DEFAULT = "default"
+
+
+def _source(package: Mapping[str, Any]) -> tuple[str | None, bool]:
+    """(url, editable) of a package that does not come from an index."""
+    editable = package.get("editable") is True
+    git = package.get("git")
+    if isinstance(git, str):
+        reference = package.get("revision") or package.get("ref")
+        url = f"git+{git}" + (f"@{reference}" if isinstance(reference, str) else "")
+        subdirectory = package.get("subdirectory")
+        if isinstance(subdirectory, str):
+            url += f"#subdirectory={subdirectory}"
+        return url, editable
+    for key in ("path", "url"):
+        value = package.get(key)
+        if isinstance(value, str):
+            return value, editable
+    return None, editable
+
+
+def _group(package: Mapping[str, Any]) -> str | None:
+    groups = package.get("groups", package.get("sections"))
+    if isinstance(groups, list) and groups and _DEFAULT not in groups:
+        return f"group:{normalize(str(groups[0]))}"
+    return None
+
+
+def _read(source: SourceText) -> tuple[FileContext, dict[str, Any], TomlMap, bool] | Manifest:
+    loaded = load_toml(source, {"package": "version"})
+    if not isinstance(loaded, tuple):
+        return failed(source, ManifestKind.PDM_LOCK, loaded, "pdm")
+    data, located = loaded
+    context = FileContext(source)
+    metadata = data.get("metadata")
+    readable = True
+    if isinstance(metadata, dict) and "lock_version" in metadata:
+        node = located.get("metadata", "lock_version")
+        readable = lock_version_problem(
+            context,
+            str(metadata["lock_version"]),
+            KNOWN_LOCK_VERSION,
+            node.start if node is not None else None,
+            "pdm.lock",
+        )
+    return context, data, located, readable
+
+
+def parse_pdm_lock(source: SourceText) -> Manifest:
+    """Every locked package of a pdm.lock, located; never raises."""
+    read = _read(source)
+    if isinstance(read, Manifest):
+        return read
+    context, data, located, readable = read
+    if not readable:
+        return context.manifest(source, ManifestKind.PDM_LOCK, [], generated_by="pdm")
+    packages = data.get("package", [])
+    if not isinstance(packages, list):
+        context.problem("'package' should be an array of tables", None)
+        packages = []
+    metadata = data.get("metadata")
+    old_files = metadata.get("files") if isinstance(metadata, dict) else None
+    if not isinstance(old_files, dict):
+        old_files = {}
+    dependencies: list[Dependency] = []
+    path = source.path
+    entry_spans = context.entry_spans
+    marker_of = context.marker
+    count = len(packages)
+    entries = located.elements("package", count)
+    versions = located.element_strings("package", "version", count)
+    for index, package in enumerate(packages):
+        entry = entries[index]
+        entry_start = entry[0] if entry is not None else None
+        if type(package) is not dict or entry is None:
+            context.problem(f"package entry {index + 1} is not a table", entry_start)
+            continue
+        raw_name = package.get("name")
+        if not isinstance(raw_name, str):
+            context.problem("locked package without a name", entry_start, "missing-name")
+            continue
+        version_text = package.get("version")
+        if not isinstance(version_text, str):
+            context.problem(
+                f"locked package {raw_name!r} has no version", entry_start, "missing-version"
+            )
+            continue
+        offsets = versions[index]
+        try:
+            version = Version(version_text)
+        except InvalidVersion:
+            context.problem(
+                f"locked package {raw_name!r} has an invalid version {version_text!r}",
+                offsets[0] if offsets is not None else entry_start,
+                "invalid-version",
+            )
+            continue
+        marker_text = package.get("marker")
+        marker = (
+            marker_of(marker_text, entry_start)
+            if isinstance(marker_text, str) and marker_text
+            else None
+        )
+        url, editable = _source(package)
+        files = package.get("files")
+        if not isinstance(files, list):
+            files = old_files.get(f"{raw_name} {version_text}")
+        hashes: tuple[str, ...] = ()
+        if isinstance(files, list):
+            hashes = tuple(
+                [item["hash"] for item in files if type(item) is dict and "hash" in item]
+            )
+        extras = package.get("extras")
+        entry_span, version_span = entry_spans(entry[0], entry[1], offsets)
+        dependencies.append(
+            Dependency(
+                name=normalize(raw_name),
+                raw_name=raw_name,
+                specifier=SpecifierSet(f"=={version_text}"),
+                path=path,
+                span=entry_span,
+                version_span=version_span,
+                extras=frozenset(normalize(str(e)) for e in extras)
+                if isinstance(extras, list)
+                else frozenset(),
+                marker=marker,
+                url=url,
+                editable=editable,
+                pinned=version,
+                hashes=hashes,
+                role=Role.LOCK,
+                group=_group(package),
+                text=f"{raw_name}=={version_text}" if url is None else f"{raw_name} @ {url}",
+            )
+        )
+    return context.manifest(source, ManifestKind.PDM_LOCK, dependencies, generated_by="pdm")
+
+
+def _marker(text: object) -> Marker | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return Marker(text)
+    except (InvalidMarker, RecursionError):
+        return None
+
+
+def _from_string(text: str) -> DeclaredRequirement | None:
+    try:
+        requirement = Requirement(text)
+    except (InvalidRequirement, RecursionError):
+        return None
+    return DeclaredRequirement(
+        name=normalize(requirement.name),
+        constraint=str(requirement.specifier),
+        specifier=requirement.specifier,
+        alternatives=(requirement.specifier,),
+        marker=requirement.marker,
+        extras=frozenset(normalize(extra) for extra in requirement.extras),
+        url=requirement.url,
+    )
+
+
+def _from_table(name: str, spec: object) -> DeclaredRequirement | None:
+    """Lock formats before 4.0: ``name = "specifier"`` or ``{version, marker}``."""
+    constraint = ""
+    marker = None
+    if isinstance(spec, str):
+        constraint = spec
+    elif isinstance(spec, dict):
+        constraint = str(spec.get("version", ""))
+        marker = _marker(spec.get("marker"))
+    constraint = "" if constraint == "*" else constraint
+    try:
+        specifier = SpecifierSet(constraint)
+    except InvalidSpecifier:
+        return None
+    return DeclaredRequirement(
+        name=normalize(name),
+        constraint=constraint,
+        specifier=specifier,
+        alternatives=(specifier,),
+        marker=marker,
+    )
+
+
+def locked_dependencies(source: SourceText) -> tuple[LockedPackage, ...]:
+    """Per locked package, the requirements it declares."""
+    read = _read(source)
+    if isinstance(read, Manifest):
+        return ()
+    _, data, _, readable = read
+    packages = data.get("package", [])
+    if not readable or not isinstance(packages, list):
+        return ()
+    result: list[LockedPackage] = []
+    for package in packages:
+        if not isinstance(package, dict) or not isinstance(package.get("name"), str):
+            continue
+        try:
+            version = Version(str(package.get("version")))
+        except InvalidVersion:
+            version = None
+        declared = package.get("dependencies")
+        requires: list[DeclaredRequirement | None] = []
+        if isinstance(declared, list):
+            requires = [_from_string(str(item)) for item in declared]
+        elif isinstance(declared, dict):
+            requires = [_from_table(name, spec) for name, spec in declared.items()]
+        result.append(
+            LockedPackage(
+                name=normalize(package["name"]),
+                version=version,
+                marker=_marker(package.get("marker")),
+                dependencies=tuple(item for item in requires if item is not None),
+                source_url=_source(package)[0],
+            )
+        )
+    return tuple(result)

@@ -1,0 +1,300 @@
+"""Which parser reads which file, and the conventions all parsers share.
+
+Kinds by file name
+------------------
+``pyproject.toml``, ``poetry.lock``, ``uv.lock``, ``pylock.toml`` and
+``pylock.<name>.toml`` (PEP 751), ``Pipfile``, ``Pipfile.lock``, ``pdm.lock``, and
+requirements files: ``requirements*.txt``, any ``*.txt`` in a ``requirements/``
+folder, ``*.in`` (pip-compile sources) and ``constraints*.txt``.
+
+Groups (``Dependency.group``)
+-----------------------------
+One spelling per concept, whatever tool wrote it, so that the engine and the
+renderers can compare entries from different files:
+
+``None``
+    the main/runtime dependencies: PEP 621 ``dependencies``, Poetry's main
+    dependencies, Pipfile ``[packages]``, and lock entries of the main/default
+    group.
+``"optional:<extra>"``
+    an extra: PEP 621 ``optional-dependencies``, or a Poetry ``optional = true``
+    dependency named in ``[tool.poetry.extras]`` (``"optional"`` alone when no
+    extra names it).
+``"group:<name>"``
+    a named dependency group: PEP 735 ``[dependency-groups]``, Poetry
+    ``[tool.poetry.group.<name>]``, PDM ``dev-dependencies.<name>``; and the tools'
+    single development lists under the group name the tools themselves give
+    them, ``"group:dev"``: Poetry ``dev-dependencies``, uv ``dev-dependencies``,
+    Pipfile ``[dev-packages]`` / Pipfile.lock ``develop``.  Other Pipfile
+    categories are ``"group:<category>"``.  Lock entries that only belong to
+    non-main groups carry the first of them.
+``"build-system"``
+    ``[build-system] requires``.
+``"override"``
+    uv ``override-dependencies`` and PDM ``[tool.pdm.resolution.overrides]``
+    (``Role.REQUIRE``: an override replaces what packages ask for).
+``"constraint"`` / ``"build-constraint"``
+    uv ``constraint-dependencies`` / ``build-constraint-dependencies``
+    (``Role.CONSTRAIN``).
+
+Group and extra names are normalized as PEP 685 / PEP 735 compare them.
+
+Spans
+-----
+``span`` covers the whole entry: a requirement string's characters (inside the
+quotes), a ``name = ...`` pair in a Poetry or Pipfile table, or a lockfile
+entry's whole table (header to its last line, sub-tables included).
+``version_span`` covers exactly the characters of the version: a PEP 508
+string's specifier, a Poetry constraint, a lock's version string; for a
+requirement written without a version it is the empty span where one would go.
+``text`` is the entry as a person would quote it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from packaging.markers import InvalidMarker, Marker
+from packaging.specifiers import SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from pinaudit.discover import kind_for as _discover_kind_for
+from pinaudit.locator import SpanMaker
+from pinaudit.model import Comment, Dependency, Manifest, ManifestKind, Problem, Span
+from pinaudit.textfile import SourceText
+
+# One definition of which names are manifests: discovery's.
+kind_for = _discover_kind_for
+
+
+def parse(source: SourceText, kind: ManifestKind) -> Manifest:
+    """Read ``source`` with the parser of ``kind``; parsers are imported on demand
+    so that a pre-commit run over one lockfile loads one parser."""
+    if kind is ManifestKind.REQUIREMENTS:
+        from pinaudit.sources.requirements import parse_requirements
+
+        return parse_requirements(source)
+    if kind is ManifestKind.PYPROJECT:
+        from pinaudit.sources.pyproject import parse_pyproject
+
+        return parse_pyproject(source)
+    if kind is ManifestKind.POETRY_LOCK:
+        from pinaudit.sources.poetry_lock import parse_poetry_lock
+
+        return parse_poetry_lock(source)
+    if kind is ManifestKind.UV_LOCK:
+        from pinaudit.sources.uv_lock import parse_uv_lock
+
+        return parse_uv_lock(source)
+    if kind is ManifestKind.PYLOCK:
+        from pinaudit.sources.pylock import parse_pylock
+
+        return parse_pylock(source)
+    if kind is ManifestKind.PIPFILE:
+        from pinaudit.sources.pipfile import parse_pipfile
+
+        return parse_pipfile(source)
+    if kind is ManifestKind.PIPFILE_LOCK:
+        from pinaudit.sources.pipfile import parse_pipfile_lock
+
+        return parse_pipfile_lock(source)
+    from pinaudit.sources.pdm_lock import parse_pdm_lock
+
+    return parse_pdm_lock(source)
+
+
+# ---------------------------------------------------------------------------
+# What a lockfile says each locked package itself depends on, for the fix
+# engine's resolver check (resolvelib needs "what does X==v require").
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredRequirement:
+    """One dependency a locked package declares.
+
+    ``constraint`` is the version text as the lock wrote it (a Poetry
+    constraint in poetry.lock, a PEP 440 specifier elsewhere, empty when the
+    lock records only the edge, as uv.lock does for registry packages).
+    ``alternatives`` is the exact set of versions it allows, as a union of
+    specifier sets (Poetry's ``||``); ``specifier`` is one set that allows at
+    least those (exact when there is one alternative).
+    """
+
+    name: str
+    constraint: str
+    specifier: SpecifierSet
+    alternatives: tuple[SpecifierSet, ...]
+    marker: Marker | None = None
+    extras: frozenset[str] = frozenset()
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LockedPackage:
+    """One locked package and what it declares, keyed for the resolver.
+
+    ``dependencies`` are the requirements that always apply (markers aside);
+    ``extras`` and ``groups`` are those behind an extra / a development group
+    of this package (uv.lock ``optional-dependencies`` / ``dev-dependencies``,
+    poetry.lock ``[package.extras]``).  Compared by identity: the mappings make
+    it unhashable by value, and two entries of one lock are never the same.
+    """
+
+    name: str
+    version: Version | None
+    marker: Marker | None = None
+    dependencies: tuple[DeclaredRequirement, ...] = ()
+    extras: Mapping[str, tuple[DeclaredRequirement, ...]] = field(default_factory=dict)
+    groups: Mapping[str, tuple[DeclaredRequirement, ...]] = field(default_factory=dict)
+    source_url: str | None = None
+
+
+# ---------------------------------------------------------------------------
+# Helpers every parser here uses, so that the conventions above hold by
+# construction rather than by each module remembering them.
+
+
+def normalize(name: str) -> str:
+    """PEP 503 / PEP 685 / PEP 735 normal form of a package, extra or group name."""
+    lowered = name.lower()
+    if "_" in lowered or "." in lowered or "--" in lowered:
+        return _NORMALIZE.sub("-", lowered)
+    return lowered
+
+
+_NORMALIZE = re.compile(r"[-_.]+")
+
+
+def pinned_of(specifier: SpecifierSet) -> Version | None:
+    """The one version a specifier admits (``==1.2.3``, ``===1.2.3``), if any."""
+    if len(specifier) != 1:
+        return None
+    (clause,) = specifier
+    if clause.operator not in ("==", "===") or clause.version.endswith(".*"):
+        return None
+    try:
+        return Version(clause.version)
+    except InvalidVersion:
+        return None
+
+
+class FileContext:
+    """What one parse needs about its file: spans, problems, cached markers.
+
+    Problems are collected, never raised: every parser returns a Manifest.
+    """
+
+    __slots__ = ("_markers", "path", "problems", "spans", "text")
+
+    def __init__(self, source: SourceText) -> None:
+        self.path = source.path
+        self.text = source.text
+        self.spans = SpanMaker(source.text)
+        self.problems: list[Problem] = []
+        self._markers: dict[str, Marker | None] = {}
+
+    def span(self, start: int, end: int) -> Span:
+        return self.spans.span(start, end)
+
+    def entry_spans(
+        self, start: int, end: int, inner: tuple[int, int] | None
+    ) -> tuple[Span, Span | None]:
+        """An entry's span and its version's, computed in text order (cheapest)."""
+        if inner is None:
+            return self.spans.span(start, end), None
+        return self.spans.nested(start, end, inner[0], inner[1])
+
+    def problem(self, message: str, offset: int | None = None, code: str = "parse-error") -> None:
+        if offset is None:
+            self.problems.append(Problem(self.path, message, code=code))
+            return
+        line, column = self.spans.position(offset)
+        self.problems.append(Problem(self.path, message, line, column, code))
+
+    def marker(self, text: str, offset: int | None) -> Marker | None:
+        """A parsed marker (cached: lockfiles repeat the same few hundred), or None
+        with a Problem when it does not parse."""
+        if text in self._markers:
+            return self._markers[text]
+        try:
+            marker: Marker | None = Marker(text)
+        except (InvalidMarker, RecursionError) as error:
+            self.problem(f"invalid marker {text!r}: {error}", offset, "invalid-marker")
+            marker = None
+        self._markers[text] = marker
+        return marker
+
+    def manifest(
+        self,
+        source: SourceText,
+        kind: ManifestKind,
+        dependencies: list[Dependency],
+        *,
+        generated_by: str | None = None,
+        comments: tuple[Comment, ...] = (),
+    ) -> Manifest:
+        return Manifest(
+            path=self.path,
+            kind=kind,
+            dependencies=tuple(dependencies),
+            problems=tuple(self.problems),
+            comments=comments,
+            digest=source.digest,
+            generated_by=generated_by,
+        )
+
+
+def failed(
+    source: SourceText, kind: ManifestKind, problem: Problem, generated_by: str | None = None
+) -> Manifest:
+    """The Manifest of a file that could not be read at all."""
+    return Manifest(
+        source.path, kind, problems=(problem,), digest=source.digest, generated_by=generated_by
+    )
+
+
+def and_markers(*parts: str | None) -> str | None:
+    """Marker texts joined with ``and``, each parenthesized; None if all are empty."""
+    present = [part.strip() for part in parts if part and part.strip()]
+    if not present:
+        return None
+    if len(present) == 1:
+        return present[0]
+    return " and ".join(f"({part})" for part in present)
+
+
+def lock_version_problem(
+    context: FileContext,
+    found: str,
+    known: tuple[int, ...],
+    offset: int | None,
+    tool: str,
+) -> bool:
+    """Check a lockfile's format version; True when its entries can be read.
+
+    A newer major version means the format may have changed: reported, and the
+    entries are not read (guessing would be worse than saying nothing).  A newer
+    minor version or revision of a known major is read silently: lockers bump
+    those for additive changes, and failing every CI run on a routine re-lock
+    would punish users for keeping their tools current.
+    """
+    try:
+        parts = tuple(int(part) for part in found.split("."))
+    except ValueError:
+        context.problem(
+            f"{tool} lock format version {found!r} is not a version",
+            offset,
+            "unsupported-lock-version",
+        )
+        return False
+    if parts[:1] > known[:1]:
+        context.problem(
+            f"{tool} lock format {found} is newer than pinaudit understands "
+            f"(up to {'.'.join(map(str, known))}); upgrade pinaudit",
+            offset,
+            "unsupported-lock-version",
+        )
+        return False
+    return True
