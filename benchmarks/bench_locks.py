@@ -118,7 +118,7 @@ def uv_lock_text(count: int = 600, seed: int = 1) -> str:
         name, file, version = package.name, package.file, package.version
         out.append(
             f'[[package]]\nname = "{name}"\nversion = "{version}"\n'
-            'source = { registry = "https://pypi.org/simple" }\n'
+            'source = { registry = "https://index.example.org/simple" }\n'
         )
         if package.deps:
             out.append("dependencies = [\n")
@@ -128,14 +128,14 @@ def uv_lock_text(count: int = 600, seed: int = 1) -> str:
             out.append("]\n")
         digest = _hash(name)
         out.append(
-            f'sdist = {{ url = "https://files.pythonhosted.org/packages/{digest[:2]}/{digest[2:4]}/'
+            f'sdist = {{ url = "https://files.example.org/packages/{digest[:2]}/{digest[2:4]}/'
             f'{digest[4:60]}/{file}-{version}.tar.gz", hash = "sha256:{digest}", size = 123456,'
             ' upload-time = "2025-01-02T03:04:05.678Z" }\nwheels = [\n'
         )
         for tag in package.wheels:
             digest = _hash(name, tag)
             out.append(
-                f'    {{ url = "https://files.pythonhosted.org/packages/{digest[:2]}/{digest[2:4]}/'
+                f'    {{ url = "https://files.example.org/packages/{digest[:2]}/{digest[2:4]}/'
                 f'{digest[4:60]}/{file}-{version}-{tag}.whl", hash = "sha256:{digest}",'
                 ' size = 98765, upload-time = "2025-01-02T03:04:05.678Z" },\n'
             )
@@ -150,7 +150,7 @@ def pylock_text(count: int = 600, seed: int = 1) -> str:
     for package in _packages(count, seed):
         name, file, version = package.name, package.file, package.version
         out.append(
-            f'[[packages]]\nname = "{name}"\nversion = "{version}"\nindex = "https://pypi.org/simple"\n'
+            f'[[packages]]\nname = "{name}"\nversion = "{version}"\nindex = "https://index.example.org/simple"\n'
         )
         digest = _hash(name)
         out.append(

@@ -7,11 +7,12 @@ none before anything is written.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pinaudit.discover import discover
+from pinaudit.drift import LOCK_DRIFT, lock_drift
 from pinaudit.engine import evaluate
 from pinaudit.environments import ManifestLoader, Reader, build_environments
 from pinaudit.findings import Finding
@@ -19,6 +20,9 @@ from pinaudit.model import Environment, ManifestKind, Problem
 from pinaudit.rulebook import Rule
 from pinaudit.targets import Target
 from pinaudit.textfile import read_source
+
+#: Internal checks that run unless deselected (``--ignore PA0101``).
+DEFAULT_INTERNAL: frozenset[str] = frozenset({LOCK_DRIFT.code})
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +40,9 @@ def check_files(
     *,
     reader: Reader = read_source,
     environ: Mapping[str, str] | None = None,
+    internal: Collection[str] = DEFAULT_INTERNAL,
 ) -> CheckResult:
+    """Findings of the indexed rules, plus the enabled internal checks (lock drift)."""
     loader = ManifestLoader(reader, dict(environ or {}))
     environments, problems = build_environments(files, loader)
     findings: dict[object, Finding] = {}
@@ -45,12 +51,16 @@ def check_files(
         seen_problems.setdefault(
             (str(problem.path), problem.line, problem.column, problem.message), problem
         )
+    drift = LOCK_DRIFT.code in internal
     for environment in environments:
         for finding in evaluate(environment, index, targets):
             findings.setdefault(finding.key(), finding)
+        if drift:
+            for finding in lock_drift(environment, targets):
+                findings.setdefault(finding.key(), finding)
     ordered = sorted(
         findings.values(),
-        key=lambda f: (str(f.primary.path), f.primary.span.start, f.rule.code),
+        key=lambda f: (str(f.primary.path), f.primary.location.start, f.rule.code),
     )
     return CheckResult(
         tuple(files),
@@ -70,13 +80,16 @@ def check_paths(
     exclude: Sequence[str] = (),
     reader: Reader = read_source,
     environ: Mapping[str, str] | None = None,
+    internal: Collection[str] = DEFAULT_INTERNAL,
 ) -> CheckResult:
     missing = [
         Problem(path, "no such file or directory", code="missing-path")
         for path in paths
         if not path.exists()
     ]
-    result = check_files(discover(paths, exclude), index, targets, reader=reader, environ=environ)
+    result = check_files(
+        discover(paths, exclude), index, targets, reader=reader, environ=environ, internal=internal
+    )
     if not missing:
         return result
     return CheckResult(

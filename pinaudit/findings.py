@@ -42,6 +42,7 @@ class Finding:
     environment: str
     involved: tuple[Involved, ...]
     where: str = ""
+    detail: str = ""
 
     @property
     def primary(self) -> Dependency:
@@ -49,6 +50,8 @@ class Finding:
 
     @property
     def message(self) -> str:
+        if self.detail:
+            return self.detail + (f" [{self.where}]" if self.where else "")
         parts = " with ".join(f"{item.name} {item.versions}" for item in self.involved)
         prefix = "" if self.match is Match.DEFINITE else "ranges permit: "
         suffix = f" [{self.where}]" if self.where else ""

@@ -9,8 +9,12 @@ files given.
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
+
+import tomli
 
 from pinaudit.environments import ManifestLoader
 from pinaudit.model import Environment, Manifest, ManifestKind
@@ -29,10 +33,68 @@ _DRIVER_OF_LOCK = {
     lock_kind: driver_kind for driver_kind, locks in _LOCKS_FOR.items() for _, lock_kind in locks
 }
 _DRIVER_FILE = {kind: name for name, kind in _DRIVER_NAMES.items()}
+_WORKSPACE_DEPTH = 8
+
+
+def _uv_workspace(root: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``[tool.uv.workspace]`` members and exclude globs of the pyproject in ``root``."""
+    try:
+        document = tomli.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError):
+        return (), ()  # the pyproject's own parse reports what is wrong with it
+    workspace = document.get("tool", {}).get("uv", {}).get("workspace", {})
+    if not isinstance(workspace, dict):
+        return (), ()
+    members = workspace.get("members", [])
+    exclude = workspace.get("exclude", [])
+    return (
+        tuple(m for m in members if isinstance(m, str)) if isinstance(members, list) else (),
+        tuple(e for e in exclude if isinstance(e, str)) if isinstance(exclude, list) else (),
+    )
+
+
+def _in_workspace(member: Path, root: Path) -> bool:
+    members, exclude = _uv_workspace(root)
+    relative = member.relative_to(root).as_posix()
+    return any(fnmatch.fnmatchcase(relative, glob.rstrip("/")) for glob in members) and not any(
+        fnmatch.fnmatchcase(relative, glob.rstrip("/")) for glob in exclude
+    )
+
+
+@lru_cache(maxsize=256)
+def _workspace_root(folder: Path) -> Path:
+    """The uv workspace a project folder belongs to, or the folder itself.
+
+    uv keeps one uv.lock at the workspace root for every member, so a member's
+    pyproject.toml belongs to the root's environment, not to one of its own.
+    """
+    if (folder / "uv.lock").is_file():
+        return folder
+    for parent in list(folder.parents)[:_WORKSPACE_DEPTH]:
+        if (parent / "uv.lock").is_file() and (parent / "pyproject.toml").is_file():
+            if _in_workspace(folder, parent):
+                return parent
+            break
+    return folder
+
+
+def _workspace_members(root: Path) -> list[Path]:
+    members, exclude = _uv_workspace(root)
+    found: list[Path] = []
+    for glob in members:
+        for candidate in sorted(root.glob(glob.rstrip("/"))):
+            pyproject = candidate / "pyproject.toml"
+            if pyproject.is_file() and candidate.absolute() != root.absolute():
+                relative = candidate.relative_to(root).as_posix()
+                if not any(fnmatch.fnmatchcase(relative, e.rstrip("/")) for e in exclude):
+                    found.append(pyproject)
+    return found
 
 
 def _group_key(path: Path, kind: ManifestKind) -> tuple[Path, ManifestKind] | None:
     """The (folder, driver kind) an environment is anchored at, for any member file."""
+    if kind is ManifestKind.PYPROJECT:
+        return _workspace_root(path.parent), kind
     if kind in _LOCKS_FOR:
         return path.parent, kind
     driver = _DRIVER_OF_LOCK.get(kind)
@@ -55,6 +117,10 @@ def _members(
     if driver_kind is ManifestKind.PYPROJECT:
         for extra in sorted(folder.glob("pylock.*.toml")):
             members.append((extra, ManifestKind.PYLOCK))
+        if (folder / "uv.lock").is_file():
+            members.extend(
+                (member, ManifestKind.PYPROJECT) for member in _workspace_members(folder)
+            )
     for path, kind in given:
         if (
             path.parent == folder
@@ -68,6 +134,9 @@ def _members(
 def build_lock_environments(
     files: Sequence[tuple[Path, ManifestKind]], loader: ManifestLoader
 ) -> list[Environment]:
+    # Absolute paths, so a workspace root reached from a member and named directly
+    # is one folder, not two.
+    files = [(path.absolute(), kind) for path, kind in files]
     groups: dict[tuple[Path, ManifestKind], None] = {}
     for path, kind in files:
         key = _group_key(path, kind)

@@ -137,6 +137,13 @@ class Dependency:
     text: str = ""
 
     @property
+    def location(self) -> Span:
+        """Where a finding points: a lock entry's version line, else the requirement."""
+        if self.role is Role.LOCK and self.version_span is not None:
+            return self.version_span
+        return self.span
+
+    @property
     def version_text(self) -> str:
         """What the entry says about versions, for messages."""
         if self.pinned is not None and self.role is Role.LOCK:

@@ -49,6 +49,7 @@ class RuleKind(enum.StrEnum):
     BAD_RELEASE = "bad-release"
     STALE_CAP = "stale-cap"
     ADVISORY = "advisory"
+    INTERNAL = "internal"
 
 
 class Match(enum.StrEnum):
@@ -114,7 +115,7 @@ class Rule:
 
     @property
     def reports_possible(self) -> bool:
-        return self.kind is not RuleKind.STALE_CAP
+        return self.kind not in (RuleKind.STALE_CAP, RuleKind.INTERNAL)
 
     def condition(self, name: str) -> PackageCondition:
         for condition in self.packages:

@@ -626,7 +626,7 @@ def test_fixture_folder_gives_the_expected_rules() -> None:
     assert urls.count("https://github.com/example/example-lib/pull/42") == 1
     kinds = {reference.url: reference.kind for reference in merged.references}
     assert kinds["https://github.com/example/example-lib/pull/42"] == "pull"
-    assert kinds["https://pypi.org/project/example-lib/"] == "release"
+    assert kinds["https://index.example.org/project/example-lib/"] == "release"
     assert merged.path is not None and merged.path.name == "PYSEC-2099-1.json"
     inclusive = rules["PYSEC-2099-2"]
     assert inclusive.packages[0].range.contains(Version("3.1"))

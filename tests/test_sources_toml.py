@@ -439,9 +439,7 @@ def test_malformed_json_is_a_located_problem() -> None:
         ),
     ],
 )
-def test_lock_format_versions(
-    kind: ManifestKind, text: str, code: str | None, read: int
-) -> None:
+def test_lock_format_versions(kind: ManifestKind, text: str, code: str | None, read: int) -> None:
     manifest = parse(source_of(text, "lock"), kind)
     assert [problem.code for problem in manifest.problems] == ([code] if code else [])
     assert all(problem.line is not None for problem in manifest.problems)

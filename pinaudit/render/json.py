@@ -14,7 +14,7 @@ from pinaudit.findings import Finding
 from pinaudit.fix import FixPlan
 from pinaudit.model import Dependency, Span
 from pinaudit.render.paths import display
-from pinaudit.report import Report
+from pinaudit.report import Report, fingerprint
 
 SCHEMA_VERSION = 1
 
@@ -29,7 +29,7 @@ def _span(span: Span) -> dict[str, int]:
 
 
 def _dependency(dependency: Dependency) -> dict[str, Any]:
-    return {"path": display(dependency.path), **_span(dependency.span), "text": dependency.text}
+    return {"path": display(dependency.path), **_span(dependency.location), "text": dependency.text}
 
 
 def _fix(plan: FixPlan | None) -> dict[str, Any] | None:
@@ -74,6 +74,7 @@ def finding_data(finding: Finding, plan: FixPlan | None) -> dict[str, Any]:
             for item in finding.involved
         ],
         "references": [reference.url for reference in rule.references],
+        "fingerprint": fingerprint(finding, display(finding.primary.path)),
         "fix": _fix(plan),
     }
 
@@ -84,7 +85,7 @@ def display_name(environment: str) -> str:
     return display(Path(environment))
 
 
-def render_json(report: Report) -> str:
+def render_json(report: Report, *, exit_code: int | None = None) -> str:
     findings = report.result.findings
     data = {
         "version": SCHEMA_VERSION,
@@ -104,7 +105,23 @@ def render_json(report: Report) -> str:
             "files": len(report.result.files),
             "environments": len(report.result.environments),
             "findings": len(findings),
-            "exit_code": int(report.exit_code()),
+            "suppressed": len(report.suppressed),
+            "baselined": len(report.baselined),
+            "exit_code": int(report.exit_code()) if exit_code is None else exit_code,
         },
     }
+    return json.dumps(data, indent=2) + "\n"
+
+
+def render_statistics_json(report: Report) -> str:
+    """``--statistics --output-format json``: one object per rule code."""
+    data = [
+        {
+            "code": row.rule.code,
+            "name": row.rule.slug,
+            "severity": str(row.rule.severity),
+            "count": row.count,
+        }
+        for row in report.statistics()
+    ]
     return json.dumps(data, indent=2) + "\n"

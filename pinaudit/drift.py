@@ -1,0 +1,117 @@
+"""Lock drift: a lockfile that no longer matches the manifest that drives it.
+
+A lock is only a record of what the manifest asked for at the time it was
+written.  When someone edits pyproject.toml (or a pip-compile ``.in``) and does
+not re-lock, the lock keeps installing versions the manifest forbids, or
+misses a dependency altogether; ``uv sync --locked`` and ``poetry check
+--lock`` would refuse it, a plain install silently would not.  This is found
+offline, from the two files alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from packaging.specifiers import SpecifierSet
+
+from pinaudit.engine import group_by_name
+from pinaudit.findings import Finding, Involved
+from pinaudit.model import Dependency, Environment, ManifestKind, Role
+from pinaudit.ranges import Relation
+from pinaudit.rulebook import Match, Rule, RuleKind, Severity
+from pinaudit.targets import Target, describe, holds
+
+LOCK_DRIFT = Rule(
+    code="PA0101",
+    slug="lock-drift",
+    kind=RuleKind.INTERNAL,
+    severity=Severity.WARNING,
+    summary="the lockfile no longer satisfies the manifest that drives it; re-lock",
+    packages=(),
+    remedies=(),
+    references=(),
+    description=(
+        "A locked version outside the declared specifier, or a declared dependency "
+        "missing from the lock, means the lock was not regenerated after the manifest "
+        "changed. Installing from the lock installs what the manifest forbids. Re-run the "
+        "locker (uv lock, poetry lock, pdm lock, pipenv lock, pip-compile)."
+    ),
+)
+
+_RELOCK = {
+    ManifestKind.UV_LOCK: "uv lock",
+    ManifestKind.POETRY_LOCK: "poetry lock",
+    ManifestKind.PDM_LOCK: "pdm lock",
+    ManifestKind.PIPFILE_LOCK: "pipenv lock",
+}
+_NOT_LOCKED_GROUPS = frozenset({"build-system"})
+
+
+def _relock_hint(environment: Environment) -> str:
+    for manifest in environment.manifests:
+        command = _RELOCK.get(manifest.kind)
+        if command is not None:
+            return command
+        if manifest.generated_by == "pip-compile" and manifest.source is not None:
+            return f"pip-compile {manifest.source.name}"
+    return "re-lock"
+
+
+def _declared(environment: Environment) -> list[Dependency]:
+    drivers = {manifest.path for manifest in environment.drivers}
+    return [
+        dep
+        for dep in environment.dependencies
+        if dep.path in drivers
+        and dep.role is Role.REQUIRE
+        and dep.group not in _NOT_LOCKED_GROUPS
+        and dep.url is None
+        and not dep.editable
+    ]
+
+
+def lock_drift(environment: Environment, targets: Sequence[Target]) -> list[Finding]:
+    """Findings for declared entries the lock contradicts or lacks."""
+    if not environment.drivers:
+        return []
+    grouped = group_by_name(environment.dependencies)
+    if not any(dep.role is Role.LOCK for deps in grouped.values() for dep in deps):
+        return []
+    hint = _relock_hint(environment)
+    findings: list[Finding] = []
+    for declared in _declared(environment):
+        applies = [t for t in targets if holds(declared.marker, t)]
+        if not applies:
+            continue
+        locked = [dep for dep in grouped.get(declared.name, []) if dep.role is Role.LOCK]
+        where = describe(applies, targets)
+        if not locked:
+            detail = (
+                f"{declared.raw_name} is declared in {declared.path.name} but not in the lock; "
+                f"run `{hint}`"
+            )
+            item = Involved(declared.name, Relation.ALWAYS, (declared,))
+            findings.append(
+                Finding(LOCK_DRIFT, Match.DEFINITE, environment.name, (item,), where, detail)
+            )
+            continue
+        if _satisfied(declared.specifier, locked):
+            continue
+        versions = ", ".join(sorted({str(dep.pinned) for dep in locked if dep.pinned}))
+        detail = (
+            f"{declared.raw_name}{declared.specifier} is declared in {declared.path.name}, "
+            f"but the lock holds {versions}; run `{hint}`"
+        )
+        items = (
+            Involved(declared.name, Relation.ALWAYS, (declared,)),
+            Involved(declared.name, Relation.ALWAYS, tuple(locked)),
+        )
+        findings.append(Finding(LOCK_DRIFT, Match.DEFINITE, environment.name, items, where, detail))
+    return findings
+
+
+def _satisfied(specifier: SpecifierSet, locked: Sequence[Dependency]) -> bool:
+    """Some locked version meets the declared specifier (pre-releases count: they were locked)."""
+    return any(
+        dep.pinned is None or specifier.contains(dep.pinned, prereleases=True) for dep in locked
+    )
