@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from packaging.specifiers import SpecifierSet
 
-from pinaudit.engine import group_by_name
+from pinaudit.engine import environment_targets, group_by_name
 from pinaudit.findings import Finding, Involved
 from pinaudit.model import Dependency, Environment, ManifestKind, Role
 from pinaudit.ranges import Relation
@@ -57,14 +57,27 @@ def _relock_hint(environment: Environment) -> str:
     return "re-lock"
 
 
+def _locked_group(group: str | None, locked: frozenset[str] | None) -> bool:
+    """Whether the lock covers a declared group; PDM locks only the groups it names."""
+    if group in _NOT_LOCKED_GROUPS:
+        return False
+    if locked is None:
+        return True
+    if group is None:
+        return "default" in locked
+    return group.split(":", 1)[-1] in locked
+
+
 def _declared(environment: Environment) -> list[Dependency]:
     drivers = {manifest.path for manifest in environment.drivers}
+    named = [m.locked_groups for m in environment.manifests if m.locked_groups is not None]
+    locked = frozenset().union(*named) if named else None
     return [
         dep
         for dep in environment.dependencies
         if dep.path in drivers
         and dep.role is Role.REQUIRE
-        and dep.group not in _NOT_LOCKED_GROUPS
+        and _locked_group(dep.group, locked)
         and dep.url is None
         and not dep.editable
     ]
@@ -78,6 +91,7 @@ def lock_drift(environment: Environment, targets: Sequence[Target]) -> list[Find
     if not any(dep.role is Role.LOCK for deps in grouped.values() for dep in deps):
         return []
     hint = _relock_hint(environment)
+    targets = environment_targets(environment, targets)
     findings: list[Finding] = []
     for declared in _declared(environment):
         applies = [t for t in targets if holds(declared.marker, t)]

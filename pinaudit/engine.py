@@ -17,7 +17,7 @@ from pinaudit.findings import Finding, Involved
 from pinaudit.model import Dependency, Environment, Role
 from pinaudit.ranges import Relation, allowed_range, exact_range, relation
 from pinaudit.rulebook import Match, PackageCondition, Rule, RuleKind
-from pinaudit.targets import Target, describe, holds
+from pinaudit.targets import Target, describe, holds, supported_by
 
 _STRENGTH = {Relation.ALWAYS: 2, Relation.SOMETIMES: 1, Relation.NEVER: 0}
 
@@ -79,6 +79,22 @@ def _package_relation(
     return found, tuple(ordered)
 
 
+def _states_a_version(involved: Sequence[Involved]) -> bool:
+    """Whether the files say anything about the versions of the packages involved.
+
+    Two bare names (``pytest``, ``pytest-asyncio``) permit every combination
+    there is; reporting each rule about them would drown the findings that
+    pins and ranges really cause.  A possible match needs at least one pin,
+    bound or lock among the entries involved; ``!=`` exclusions alone bound
+    nothing.
+    """
+    return any(
+        dep.role is Role.LOCK or any(clause.operator != "!=" for clause in dep.specifier)
+        for item in involved
+        for dep in item.dependencies
+    )
+
+
 def evaluate_rule(
     rule: Rule,
     grouped: Mapping[str, Sequence[Dependency]],
@@ -95,10 +111,13 @@ def evaluate_rule(
         if not holds(rule.marker, target):
             continue
         items: list[Involved] = []
-        for condition in rule.packages:
-            found, deciding = _package_relation(
-                grouped[condition.name], rule, condition, target, pre
-            )
+        for position, condition in enumerate(rule.packages):
+            entries = grouped[condition.name]
+            if rule.kind is RuleKind.STALE_CAP and position == len(rule.packages) - 1:
+                # The capped package comes last; a lock that merely holds an old
+                # release is not a cap, only a declared entry is.
+                entries = [dep for dep in entries if dep.role is not Role.LOCK]
+            found, deciding = _package_relation(entries, rule, condition, target, pre)
             if found is Relation.NEVER:
                 break
             items.append(Involved(condition.name, found, deciding))
@@ -111,9 +130,15 @@ def evaluate_rule(
     if best == 0:
         return None
     match = Match.DEFINITE if best == 2 else Match.POSSIBLE
-    if match is Match.POSSIBLE and not rule.reports_possible:
+    if match is Match.POSSIBLE and not (rule.reports_possible and _states_a_version(involved)):
         return None
     return Finding(rule, match, environment, involved, describe(matched, targets))
+
+
+def environment_targets(environment: Environment, targets: Sequence[Target]) -> tuple[Target, ...]:
+    """The targets narrowed by what the environment's manifests say of Python."""
+    requires = [m.requires_python for m in environment.manifests if m.requires_python is not None]
+    return supported_by(requires, targets)
 
 
 def evaluate(
@@ -122,6 +147,7 @@ def evaluate(
     targets: Sequence[Target],
 ) -> list[Finding]:
     """Every finding of the indexed rules in one environment, in rule order."""
+    targets = environment_targets(environment, targets)
     grouped = group_by_name(environment.dependencies)
     candidates: dict[str, Rule] = {}
     for name in grouped:

@@ -222,6 +222,8 @@ class Manifest:
     digest: str = ""
     generated_by: str | None = None
     source: Path | None = None
+    requires_python: SpecifierSet | None = None
+    locked_groups: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

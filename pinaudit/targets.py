@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from packaging.markers import Marker
+from packaging.specifiers import SpecifierSet
 
 #: CPython releases with upstream support on the release date of this version:
 #: 3.10 reached its end of life in October 2026, 3.15 was released that month.
@@ -24,6 +25,8 @@ _PLATFORMS: Mapping[str, Mapping[str, str]] = {
     "win32": {"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt"},
 }
 DEFAULT_PLATFORMS: tuple[str, ...] = tuple(_PLATFORMS)
+#: Every CPython a rule marker or a project's requires-python may name.
+KNOWN_PYTHONS: tuple[str, ...] = tuple(f"3.{minor}" for minor in range(6, 16))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,33 @@ def _holds(marker_text: str, target: Target) -> bool:
 def holds(marker: Marker | None, target: Target) -> bool:
     """Whether a marker is true on a target; no marker always holds."""
     return marker is None or _holds(str(marker), target)
+
+
+def supported_by(requires: Sequence[SpecifierSet], targets: Sequence[Target]) -> tuple[Target, ...]:
+    """The targets a project's own Python requirement admits.
+
+    A project that says ``requires-python = "<3.10"`` is never installed on the
+    default targets; evaluating it there would report breaks it cannot have.
+    When none of the given targets fit, the project is evaluated on the older
+    CPython releases it does admit, on the same platforms.
+    """
+    if not requires:
+        return tuple(targets)
+
+    def admitted(python: str) -> bool:
+        candidates = (f"{python}.0", f"{python}.99")
+        return all(any(spec.contains(v, prereleases=True) for v in candidates) for spec in requires)
+
+    fitting = tuple(target for target in targets if admitted(target.python))
+    if fitting:
+        return fitting
+    platforms = list(dict.fromkeys(target.platform for target in targets))
+    return tuple(
+        Target(python, platform)
+        for python in KNOWN_PYTHONS
+        if admitted(python)
+        for platform in platforms
+    )
 
 
 def describe(matched: Sequence[Target], all_targets: Sequence[Target]) -> str:

@@ -175,7 +175,19 @@ def parse_pdm_lock(source: SourceText) -> Manifest:
                 text=f"{raw_name}=={version_text}" if url is None else f"{raw_name} @ {url}",
             )
         )
-    return context.manifest(source, ManifestKind.PDM_LOCK, dependencies, generated_by="pdm")
+    metadata = data.get("metadata")
+    groups = metadata.get("groups") if isinstance(metadata, dict) else None
+    locked_groups = (
+        frozenset(normalize(str(group)) for group in groups) if isinstance(groups, list) else None
+    )
+    return context.manifest(
+        source,
+        ManifestKind.PDM_LOCK,
+        dependencies,
+        generated_by="pdm",
+        requires_python=metadata.get("requires_python") if isinstance(metadata, dict) else None,
+        locked_groups=locked_groups,
+    )
 
 
 def _marker(text: object) -> Marker | None:

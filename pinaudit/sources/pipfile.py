@@ -196,7 +196,13 @@ def parse_pipfile(source: SourceText) -> Manifest:
         Comment(context.spans.position(offset)[0], comment)
         for offset, comment in toml_comments(text)
     )
-    return context.manifest(source, ManifestKind.PIPFILE, dependencies, comments=comments)
+    requires = data.get("requires")
+    python = None
+    if isinstance(requires, dict):
+        python = requires.get("python_full_version") or requires.get("python_version")
+    return context.manifest(
+        source, ManifestKind.PIPFILE, dependencies, comments=comments, requires_python=python
+    )
 
 
 def _lock_entry(

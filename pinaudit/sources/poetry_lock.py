@@ -230,7 +230,14 @@ def parse_poetry_lock(source: SourceText) -> Manifest:
                 text=f"{raw_name}=={version_text}" if url is None else f"{raw_name} @ {url}",
             )
         )
-    return context.manifest(source, ManifestKind.POETRY_LOCK, dependencies, generated_by="poetry")
+    python = metadata.get("python-versions") if isinstance(metadata, dict) else None
+    return context.manifest(
+        source,
+        ManifestKind.POETRY_LOCK,
+        dependencies,
+        generated_by="poetry",
+        requires_python=python,
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -182,4 +182,10 @@ def parse_pylock(source: SourceText, *, validate: bool = True) -> Manifest:
         )
     if validate and lock_version.strip() in ("1", "1.0"):
         _validate(context, data, located)
-    return context.manifest(source, ManifestKind.PYLOCK, dependencies, generated_by="pylock")
+    return context.manifest(
+        source,
+        ManifestKind.PYLOCK,
+        dependencies,
+        generated_by="pylock",
+        requires_python=data.get("requires-python"),
+    )

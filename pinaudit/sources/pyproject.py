@@ -456,7 +456,9 @@ class _Reader:
         dev: list[Dependency] = []
         for key, role, group in sections:
             if key in uv:
-                found = self.requirement_list((*base, key), uv[key], role, group)
+                found = self.requirement_list(
+                    (*base, key), uv[key], role, group, skip_self=key == "dev-dependencies"
+                )
                 if key == "dev-dependencies":
                     dev = found
         sources = uv.get("sources")
@@ -492,6 +494,7 @@ class _Reader:
                     items,
                     Role.REQUIRE,
                     f"group:{normalize(name)}",
+                    skip_self=True,
                 )
         resolution = pdm.get("resolution")
         overrides = resolution.get("overrides") if isinstance(resolution, dict) else None
@@ -645,7 +648,24 @@ def parse_pyproject(source: SourceText) -> Manifest:
         Comment(reader.context.spans.position(offset)[0], text)
         for offset, text in toml_comments(source.text)
     )
-    return reader.context.manifest(source, ManifestKind.PYPROJECT, dependencies, comments=comments)
+    return reader.context.manifest(
+        source,
+        ManifestKind.PYPROJECT,
+        dependencies,
+        comments=comments,
+        requires_python=_requires_python(data),
+    )
+
+
+def _requires_python(data: dict[str, Any]) -> object:
+    """PEP 621's ``requires-python``, else Poetry's ``python`` dependency."""
+    project = data.get("project")
+    if isinstance(project, dict) and "requires-python" in project:
+        return project["requires-python"]
+    tool = data.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
+    dependencies = poetry.get("dependencies") if isinstance(poetry, dict) else None
+    return dependencies.get("python") if isinstance(dependencies, dict) else None
 
 
 def resolve_dependency_groups(source: SourceText) -> dict[str, tuple[Dependency, ...]]:

@@ -234,6 +234,8 @@ class FileContext:
         *,
         generated_by: str | None = None,
         comments: tuple[Comment, ...] = (),
+        requires_python: object = None,
+        locked_groups: frozenset[str] | None = None,
     ) -> Manifest:
         return Manifest(
             path=self.path,
@@ -243,6 +245,8 @@ class FileContext:
             comments=comments,
             digest=source.digest,
             generated_by=generated_by,
+            requires_python=python_specifier(requires_python),
+            locked_groups=locked_groups,
         )
 
 
@@ -298,3 +302,28 @@ def lock_version_problem(
         )
         return False
     return True
+
+
+def python_specifier(value: object) -> SpecifierSet | None:
+    """A manifest's Python requirement as PEP 440, or None when absent or unreadable.
+
+    Used only to narrow the Python versions rules are evaluated for, so an
+    unreadable value is ignored (the format's own checks report it) rather
+    than guessed at.  Poetry's ``^3.8`` and Pipfile's bare ``3.9`` are read
+    in their tools' meaning.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if re.fullmatch(r"\d+(\.\d+)*", text):
+        text = f"=={text}.*" if text.count(".") == 1 else f"=={text}"
+    try:
+        return SpecifierSet(text)
+    except ValueError:
+        pass
+    from pinaudit.poetry_constraints import to_specifier
+
+    try:
+        return to_specifier(value)
+    except ValueError:
+        return None

@@ -172,7 +172,13 @@ def parse_uv_lock(source: SourceText) -> Manifest:
                 text=(f"{raw_name}=={version_text}" if url is None else f"{raw_name} @ {url}"),
             )
         )
-    return context.manifest(source, ManifestKind.UV_LOCK, dependencies, generated_by="uv")
+    return context.manifest(
+        source,
+        ManifestKind.UV_LOCK,
+        dependencies,
+        generated_by="uv",
+        requires_python=data.get("requires-python"),
+    )
 
 
 def _marker(text: object) -> Marker | None:
