@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from packaging.ranges import VersionRange
 
 from pinaudit.findings import Finding, Involved
 from pinaudit.model import Dependency, Environment, Role
@@ -37,46 +40,110 @@ def allows_prereleases(environment: Environment) -> bool:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Allowed:
+    """What one package's applying entries let an installer pick.
+
+    ``versions`` is None when the package is absent there, or present only
+    through entries (URL, path, editable) that carry no version.
+    """
+
+    versions: VersionRange | None
+    deciding: tuple[Dependency, ...]
+    locked: bool
+
+
+_ABSENT = _Allowed(None, (), False)
+
+
+class _View:
+    """One environment as the engine reads it, with every derived value memoised.
+
+    Rules and targets ask the same questions many times over (what does this
+    package allow on this target?); with markers absent, every target has the
+    same answer.  So answers are keyed by the entries that apply, not by the
+    target or the rule, and computed once per environment.
+    """
+
+    def __init__(self, grouped: Mapping[str, Sequence[Dependency]], pre: bool) -> None:
+        self.grouped = grouped
+        self.pre = pre
+        self._applying: dict[tuple[str, Target, bool], tuple[Dependency, ...]] = {}
+        self._unmarked: dict[str, bool] = {}
+        # Keyed by the entries' identities: they live as long as the view, and
+        # hashing frozen dataclasses that hold specifier sets is not cheap.
+        self._allowed: dict[tuple[int, ...], _Allowed] = {}
+
+    def unmarked(self, name: str) -> bool:
+        """No entry of ``name`` has a marker: every target sees the same entries."""
+        found = self._unmarked.get(name)
+        if found is None:
+            found = all(dep.marker is None for dep in self.grouped[name])
+            self._unmarked[name] = found
+        return found
+
+    def applying(self, name: str, target: Target, declared_only: bool) -> tuple[Dependency, ...]:
+        key = (name, target, declared_only)
+        found = self._applying.get(key)
+        if found is None:
+            found = tuple(
+                dep
+                for dep in self.grouped[name]
+                if holds(dep.marker, target) and not (declared_only and dep.role is Role.LOCK)
+            )
+            self._applying[key] = found
+        return found
+
+    def allowed(self, entries: tuple[Dependency, ...]) -> _Allowed:
+        key = tuple(map(id, entries))
+        found = self._allowed.get(key)
+        if found is None:
+            found = self._compute(entries)
+            self._allowed[key] = found
+        return found
+
+    def _compute(self, applying: tuple[Dependency, ...]) -> _Allowed:
+        present = any(dep.role is not Role.CONSTRAIN for dep in applying)
+        versioned = [dep for dep in applying if dep.url is None and not dep.editable]
+        if not present or not versioned:
+            return _ABSENT
+        locked = [dep for dep in versioned if dep.role is Role.LOCK and dep.pinned is not None]
+        if locked:
+            versions = exact_range(dep.pinned for dep in locked if dep.pinned is not None)
+            return _Allowed(versions, tuple(locked), True)
+        # Point at the entry that says the most: a pin, then a range, then a bare name.
+        ordered = sorted(
+            versioned,
+            key=lambda dep: (
+                dep.pinned is None,
+                not str(dep.specifier),
+                dep.role is Role.CONSTRAIN,
+            ),
+        )
+        versions = allowed_range((dep.specifier for dep in versioned), pre=self.pre)
+        return _Allowed(versions, tuple(ordered), False)
+
+
 def _package_relation(
-    entries: Sequence[Dependency],
-    rule: Rule,
-    condition: PackageCondition,
-    target: Target,
-    pre: bool,
+    allowed: _Allowed, rule: Rule, condition: PackageCondition
 ) -> tuple[Relation, tuple[Dependency, ...]]:
-    """Relation of one package on one target, and the entries that decided it.
+    """Relation of one package to a rule's bad range, and the entries that decided it.
 
     A range that admits a bad release of a ``bad-release`` rule is no risk when
     it also admits the release that replaced it: installers pick the newest
     allowed release, and never a yanked one for a range (PEP 592).
     """
-    applying = [dep for dep in entries if holds(dep.marker, target)]
-    present = any(dep.role is not Role.CONSTRAIN for dep in applying)
-    versioned = [dep for dep in applying if dep.url is None and not dep.editable]
-    if not present or not versioned:
+    if allowed.versions is None:
         return Relation.NEVER, ()
-    locked = [dep for dep in versioned if dep.role is Role.LOCK and dep.pinned is not None]
-    if locked:
-        versions = exact_range(dep.pinned for dep in locked if dep.pinned is not None)
-        return relation(versions, condition.range), tuple(locked)
-    allowed = allowed_range((dep.specifier for dep in versioned), pre=pre)
-    found = relation(allowed, condition.range)
+    found = relation(allowed.versions, condition.range)
     if (
         found is Relation.SOMETIMES
+        and not allowed.locked
         and rule.kind is RuleKind.BAD_RELEASE
-        and any(allowed.contains(remedy.version) for remedy in rule.remedies)
+        and any(allowed.versions.contains(remedy.version) for remedy in rule.remedies)
     ):
         return Relation.NEVER, ()
-    # Point at the entry that says the most: a pin before a range, a range before a bare name.
-    ordered = sorted(
-        versioned,
-        key=lambda dep: (
-            dep.pinned is None,
-            not str(dep.specifier),
-            dep.role is Role.CONSTRAIN,
-        ),
-    )
-    return found, tuple(ordered)
+    return found, allowed.deciding
 
 
 def _states_a_version(involved: Sequence[Involved]) -> bool:
@@ -97,42 +164,60 @@ def _states_a_version(involved: Sequence[Involved]) -> bool:
 
 def evaluate_rule(
     rule: Rule,
-    grouped: Mapping[str, Sequence[Dependency]],
+    view: _View,
     targets: Sequence[Target],
     environment: str,
-    pre: bool = False,
 ) -> Finding | None:
-    if any(name not in grouped for name in rule.names):
+    if any(name not in view.grouped for name in rule.names):
         return None
+    last = len(rule.packages) - 1
+    # Targets on which the same entries apply get the same answer: group them.
+    groups: dict[tuple[tuple[int, ...], ...], list[Target]] = {}
+    entries_of: dict[tuple[tuple[int, ...], ...], list[tuple[Dependency, ...]]] = {}
+    uniform = rule.marker is None and all(view.unmarked(name) for name in rule.names)
+    for target in targets[:1] if uniform else targets:
+        if not holds(rule.marker, target):
+            continue
+        applying = [
+            # A stale cap's capped package comes last; a lock that merely holds
+            # an old release is not a cap, only a declared entry is.
+            view.applying(
+                condition.name, target, rule.kind is RuleKind.STALE_CAP and position == last
+            )
+            for position, condition in enumerate(rule.packages)
+        ]
+        key = tuple(tuple(map(id, entries)) for entries in applying)
+        if key not in groups:
+            groups[key] = []
+            entries_of[key] = applying
+        groups[key].append(target)
+    if uniform and groups:
+        (only,) = groups
+        groups[only] = list(targets)
     best = 0
     matched: list[Target] = []
     involved: tuple[Involved, ...] = ()
-    for target in targets:
-        if not holds(rule.marker, target):
-            continue
+    for key, group in groups.items():
         items: list[Involved] = []
-        for position, condition in enumerate(rule.packages):
-            entries = grouped[condition.name]
-            if rule.kind is RuleKind.STALE_CAP and position == len(rule.packages) - 1:
-                # The capped package comes last; a lock that merely holds an old
-                # release is not a cap, only a declared entry is.
-                entries = [dep for dep in entries if dep.role is not Role.LOCK]
-            found, deciding = _package_relation(entries, rule, condition, target, pre)
+        for condition, entries in zip(rule.packages, entries_of[key], strict=True):
+            found, deciding = _package_relation(view.allowed(entries), rule, condition)
             if found is Relation.NEVER:
                 break
             items.append(Involved(condition.name, found, deciding))
         else:
             strength = min(_STRENGTH[item.relation] for item in items)
             if strength > best:
-                best, matched, involved = strength, [target], tuple(items)
+                best, matched, involved = strength, list(group), tuple(items)
             elif strength == best:
-                matched.append(target)
+                matched.extend(group)
     if best == 0:
         return None
     match = Match.DEFINITE if best == 2 else Match.POSSIBLE
     if match is Match.POSSIBLE and not (rule.reports_possible and _states_a_version(involved)):
         return None
-    return Finding(rule, match, environment, involved, describe(matched, targets))
+    chosen = set(matched)
+    ordered = [target for target in targets if target in chosen]
+    return Finding(rule, match, environment, involved, describe(ordered, targets))
 
 
 def environment_targets(environment: Environment, targets: Sequence[Target]) -> tuple[Target, ...]:
@@ -154,9 +239,9 @@ def evaluate(
         for rule in index.get(name, ()):
             candidates.setdefault(rule.code, rule)
     findings = []
-    pre = allows_prereleases(environment)
+    view = _View(grouped, allows_prereleases(environment))
     for code in sorted(candidates):
-        finding = evaluate_rule(candidates[code], grouped, targets, environment.name, pre)
+        finding = evaluate_rule(candidates[code], view, targets, environment.name)
         if finding is not None:
             findings.append(finding)
     return findings

@@ -10,12 +10,15 @@ import enum
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pinaudit.check import CheckResult
 from pinaudit.findings import Finding
-from pinaudit.fix import FixPlan
 from pinaudit.model import Problem
 from pinaudit.rulebook import Match, Rule, Severity
+
+if TYPE_CHECKING:  # the fix planner is imported only by `fix`
+    from pinaudit.fix import FixPlan
 
 
 class ExitCode(enum.IntEnum):

@@ -7,14 +7,16 @@ also carry character offsets so a consumer can apply them without re-parsing.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pinaudit import __version__
 from pinaudit.findings import Finding
-from pinaudit.fix import FixPlan
 from pinaudit.model import Dependency, Span
 from pinaudit.render.paths import display
 from pinaudit.report import Report, fingerprint
+
+if TYPE_CHECKING:  # the fix planner is imported only by `fix`
+    from pinaudit.fix import FixPlan
 
 SCHEMA_VERSION = 1
 

@@ -12,16 +12,18 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from pinaudit import __version__
 from pinaudit.findings import Finding
-from pinaudit.fix import FixPlan, TextEdit
 from pinaudit.model import Dependency, Problem, Span
 from pinaudit.render.paths import display
 from pinaudit.report import Report, fingerprint, kind_label
 from pinaudit.rulebook import Rule, Severity
+
+if TYPE_CHECKING:  # the fix planner is imported only by `fix`
+    from pinaudit.fix import FixPlan, TextEdit
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

@@ -11,14 +11,17 @@ module only knows which parts deserve it, so the same words come out either way.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import click
 
 from pinaudit.findings import Finding
-from pinaudit.fix import FixPlan
 from pinaudit.render.paths import display
 from pinaudit.report import Report
 from pinaudit.rulebook import Match, Severity
+
+if TYPE_CHECKING:  # the fix planner is imported only by `fix`
+    from pinaudit.fix import FixPlan
 
 Style = Callable[..., str]
 
