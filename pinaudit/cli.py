@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from pinaudit.check import CheckResult
     from pinaudit.config import Config, Overrides
     from pinaudit.findings import Finding
+    from pinaudit.relock import RelockOutcome
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -632,61 +633,64 @@ class _FixResult:
     changes: Mapping[Path, tuple[str, str]]
     written: tuple[Path, ...]
     remaining: tuple[Finding, ...]
+    relocks: tuple[RelockOutcome, ...] = ()
+    restored: tuple[Path, ...] = ()
 
 
-def _fix(run: Run, write: bool) -> _FixResult:
+def _fix(run: Run, write: bool, fix_options: Mapping[str, Any]) -> _FixResult:
     """``fixrun.run_fix``, with what the repository silenced left out of the plans.
 
     A suppressed or baselined finding is an accepted one: editing it away would
     overrule the reviewer who accepted it.  Verification still starts from every
     finding, so a silenced one that survives an edit is not taken for new.
     """
-    from pinaudit.fix import plan_fixes
-    from pinaudit.fixrun import _sources, _verify
+    from pinaudit.check import DEFAULT_INTERNAL
+    from pinaudit.fix import FixSettingsError
+    from pinaudit.fixrun import run_fix
     from pinaudit.suppress import Note
-    from pinaudit.write import WriteRefused, atomic_write, prepare
 
     environ = dict(os.environ)
-    index = run.index
-    result = _checked(run, index, environ)
-    kept, suppressed = _screen(run, result)
-    findings, baselined = _split_baseline(run, kept)
-    sources = _sources(result)
-    texts = {path: source.text for path, source in sources.items()}
-    wanted = [finding for finding in findings if not isinstance(finding, Note)]
-    plans = plan_fixes(wanted, result.environments, index, run.targets, texts)
-    plans, new_texts, after = _verify(result, plans, sources, index, run.targets, environ)
-    changes = {
-        path: (sources[path].text, text)
-        for path, text in new_texts.items()
-        if text != sources[path].text
-    }
-    written: list[Path] = []
-    problems: list[Problem] = []
-    if write:
-        prepared: list[tuple[Path, bytes]] = []
-        for path, (_, text) in changes.items():
-            try:
-                _, data = prepare(path, sources[path].digest, text, Path.cwd())
-            except WriteRefused as refusal:
-                problems.append(
-                    Problem(path, str(refusal).split(": ", 1)[-1], code="write-refused")
-                )
-                continue
-            prepared.append((path, data))
-        for path, data in prepared:
-            atomic_write(path, data)
-            written.append(path)
-    remaining, _ = _split_baseline(run, _screen(run, after, new_texts)[0])
+    screened: dict[str, tuple[tuple[Finding, ...], tuple[Finding, ...], tuple[Finding, ...]]] = {}
+
+    def wanted(result: CheckResult) -> list[Finding]:
+        kept, suppressed = _screen(run, result)
+        findings, baselined = _split_baseline(run, kept)
+        screened["check"] = (findings, suppressed, baselined)
+        return [finding for finding in findings if not isinstance(finding, Note)]
+
+    try:
+        outcome = run_fix(
+            run.paths,
+            run.index,
+            run.targets,
+            environ=environ,
+            write=write,
+            root=Path.cwd(),
+            strategy=fix_options["upgrade_strategy"],
+            max_bump=fix_options["max_bump"],
+            relock=fix_options["relock"],
+            index_url=fix_options["index_url"],
+            select=wanted,
+            exclude=run.config.excludes,
+            internal={code for code in DEFAULT_INTERNAL if run.selects(code)},
+        )
+    except FixSettingsError as error:
+        _fail(str(error))
+    findings, suppressed, baselined = screened["check"]
+    new_texts = {path: after for path, (_, after) in outcome.changes.items()}
+    after_result = _with_findings(outcome.result, outcome.remaining)
+    remaining, _ = _split_baseline(run, _screen(run, after_result, new_texts)[0])
     report = Report(
-        _with_findings(result, findings),
-        tuple(plans),
-        (*run.rules.problems, *problems),
+        _with_findings(outcome.result, findings),
+        outcome.plans,
+        (*run.rules.problems, *outcome.problems),
         run.policy,
         suppressed,
         baselined,
     )
-    return _FixResult(report, changes, tuple(written), remaining)
+    return _FixResult(
+        report, outcome.changes, outcome.written, remaining, outcome.relocks, outcome.restored
+    )
 
 
 @main.command(epilog=EXIT_CODES_HELP)
@@ -696,9 +700,43 @@ def _fix(run: Run, write: bool) -> _FixResult:
 @click.option(
     "--diff", "diff_only", is_flag=True, help="Show the edits and exit 1 if there are any."
 )
+@click.option(
+    "--relock",
+    is_flag=True,
+    help="With --write: run the locker (uv, poetry, pdm, pip-compile) for every edited lock.",
+)
+@click.option(
+    "--upgrade-strategy",
+    type=click.Choice(["minimal", "latest"]),
+    default="minimal",
+    show_default=True,
+    help="minimal: the smallest release that fixes it (offline); "
+    "latest: the newest (needs --index-url).",
+)
+@click.option(
+    "--max-bump",
+    type=click.Choice(["patch", "minor", "major"]),
+    default=None,
+    help="Refuse fixes that move a package further than this.",
+)
+@click.option(
+    "--index-url",
+    metavar="URL",
+    default=None,
+    help="A PEP 503/691 package index to ask for releases and hashes (opt-in network).",
+)
 @click.pass_context
 def fix(
-    context: click.Context, /, paths: tuple[Path, ...], write: bool, diff_only: bool, **options: Any
+    context: click.Context,
+    /,
+    paths: tuple[Path, ...],
+    write: bool,
+    diff_only: bool,
+    relock: bool,
+    upgrade_strategy: str,
+    max_bump: str | None,
+    index_url: str | None,
+    **options: Any,
 ) -> None:
     """Propose (or, with --write, apply) the smallest edits that remove findings.
 
@@ -716,7 +754,13 @@ def fix(
       pinaudit fix --output-format sarif --output-file fixes.sarif
     """
     run = _prepare(context, paths, options)
-    fixed = _fix(run, write)
+    fix_options = {
+        "relock": relock,
+        "upgrade_strategy": upgrade_strategy,
+        "max_bump": max_bump,
+        "index_url": index_url,
+    }
+    fixed = _fix(run, write, fix_options)
     report = fixed.report
     if report.problems:
         code = ExitCode.BAD_INPUT
@@ -757,6 +801,11 @@ def _fix_text(report: Report, fixed: _FixResult, write: bool) -> str:
             lines.append(f"  then re-lock: {plan.relock}\n")
     if write:
         lines.extend(f"wrote {display(path)}\n" for path in fixed.written)
+    for relocked in fixed.relocks:
+        lines.append(f"{relocked.message}\n")
+        if not relocked.ok and relocked.stderr_tail:
+            lines.extend(f"  {line}\n" for line in relocked.stderr_tail.splitlines())
+    lines.extend(f"restored {display(path)} (the re-lock failed)\n" for path in fixed.restored)
     if not report.plans:
         lines.append("Nothing to fix.\n")
     elif not write and any(plan.edits for plan in report.plans):

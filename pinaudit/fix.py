@@ -1,18 +1,26 @@
 """Plan the edits that remove findings, and prove them before anyone writes.
 
 For each finding the rule's remedies are tried in order; the first whose edit,
-applied to the whole environment, leaves that finding gone and adds no other
-one is taken.  Edits go to the file that drives an installation: the
-requirement line itself, the ``.in`` of a pip-compile output, the pyproject.toml
-or Pipfile of a lockfile.  Locks are never hand-edited: their plan carries the
-command that re-locks instead.
+applied to the whole environment, leaves that finding gone, adds no other one
+and still resolves (:mod:`pinaudit.resolve`) is taken.  The version chosen is
+the remedy's (the smallest release that fixes it) or, with the ``latest``
+strategy and an index, the newest release outside the bad range; a move
+further than ``max_bump`` allows is refused with the reason.
+
+Edits go to the file that drives an installation, in that file's own
+spelling: the requirement line itself, the ``.in`` of a pip-compile output, a
+pyproject.toml's PEP 508 string or Poetry constraint, a Pipfile's version.
+Locks are never hand-edited: their plan carries the command that re-locks
+instead, and a package only the lock holds gets no invented edit, only that
+command and the constraint a user could add.  A requirement with ``--hash``
+gets new hashes only from the index its file names.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -21,21 +29,68 @@ from packaging.version import Version
 from pinaudit.engine import evaluate
 from pinaudit.environments import replace_dependencies
 from pinaudit.findings import Finding
-from pinaudit.model import Dependency, Environment, Manifest, ManifestKind, Role, Span
+from pinaudit.model import (
+    Dependency,
+    Environment,
+    LineIndex,
+    Manifest,
+    ManifestKind,
+    Role,
+    Span,
+)
 from pinaudit.ranges import Relation, allowed_range, relation
+from pinaudit.relock import RelockCommand, constraint_hint, relock_command
+from pinaudit.resolve import (
+    Knowledge,
+    Verdict,
+    bump_allowed,
+    bump_kind,
+    check_proposal,
+    knowledge_of,
+)
 from pinaudit.rulebook import Remedy, Rule
-from pinaudit.specedit import move_specifier
+from pinaudit.simpleindex import IndexUnavailable, SimpleIndex
+from pinaudit.specedit import move_bare_version, move_poetry_constraint, move_specifier
 from pinaudit.targets import Target
 
 _NAME_AND_EXTRAS = re.compile(r"\s*[A-Za-z0-9][A-Za-z0-9._-]*(\s*\[[^\]]*\])?")
+_KEY_VALUE = re.compile(r"""^\s*["']?[A-Za-z0-9][A-Za-z0-9._-]*["']?\s*=(?!=)""")
+_HASH_OPTION = re.compile(r"--hash(?:=|[ \t]+)(?P<algorithm>[A-Za-z0-9]+):(?P<value>[0-9A-Fa-f]+)")
 
-_RELOCK = {
-    ManifestKind.UV_LOCK: "uv lock --upgrade-package {name}",
-    ManifestKind.POETRY_LOCK: "poetry update {name}",
-    ManifestKind.PDM_LOCK: "pdm update {name}",
-    ManifestKind.PIPFILE_LOCK: "pipenv upgrade {name}",
-    ManifestKind.PYLOCK: "re-run the tool that wrote {path} (e.g. uv export or pip lock)",
-}
+STRATEGIES = ("minimal", "latest")
+MAX_BUMPS = ("patch", "minor", "major")
+
+
+class FixSettingsError(ValueError):
+    """Settings that cannot work (an unknown strategy, ``latest`` with no index)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FixOptions:
+    """How fixes are chosen.
+
+    ``strategy``: ``minimal`` (the remedy's release) or ``latest`` (the newest
+    release outside the bad range, which needs ``index``).  ``max_bump``: the
+    furthest a package may move from its locked or pinned version.  ``index``:
+    a package index to read versions and requirements from (opt-in; None keeps
+    the planner offline).  ``hash_index``: fetch new ``--hash`` values from the
+    index a requirements file names itself.
+    """
+
+    strategy: str = "minimal"
+    max_bump: str | None = None
+    index: SimpleIndex | None = None
+    hash_index: bool = True
+
+    def validate(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise FixSettingsError(
+                f"unknown upgrade strategy {self.strategy!r}; use {' or '.join(STRATEGIES)}"
+            )
+        if self.max_bump is not None and self.max_bump not in MAX_BUMPS:
+            raise FixSettingsError(
+                f"unknown max bump {self.max_bump!r}; use {', '.join(MAX_BUMPS)}"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +104,16 @@ class TextEdit:
 
 
 @dataclass(frozen=True, slots=True)
+class Move:
+    """One package the plan moves: from what the environment has to the new release."""
+
+    package: str
+    old: Version | None
+    new: Version
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class FixPlan:
     finding: Finding
     edits: tuple[TextEdit, ...] = ()
@@ -56,6 +121,9 @@ class FixPlan:
     summary: str = ""
     blocked: str | None = None
     relock: str | None = None
+    moves: tuple[Move, ...] = ()
+    notes: tuple[str, ...] = ()
+    relock_command: RelockCommand | None = field(default=None, compare=False)
 
     @property
     def fixable(self) -> bool:
@@ -70,16 +138,45 @@ def _finding_keys(findings: Sequence[Finding]) -> set[tuple[str, str, tuple[str,
     return {finding.identity() for finding in findings}
 
 
-def _with_specifier(dependency: Dependency, text: str) -> Dependency:
-    specifier = SpecifierSet(text)
-    clauses = list(specifier)
-    pinned: Version | None = None
-    if len(clauses) == 1 and clauses[0].operator in ("==", "===") and "*" not in clauses[0].version:
-        try:
-            pinned = Version(clauses[0].version)
-        except ValueError:
-            pinned = None
-    return replace(dependency, specifier=specifier, pinned=pinned)
+# -- the spelling of a version in each kind of file ----------------------------------
+
+
+def _dialect(dependency: Dependency, kind: ManifestKind | None) -> str:
+    """``pep440`` (a PEP 508 string), ``poetry`` or ``bare`` (Pipfile, PDM override)."""
+    if kind is ManifestKind.PIPFILE:
+        return "bare"
+    if kind is ManifestKind.PYPROJECT and _KEY_VALUE.match(dependency.text):
+        return "bare" if dependency.group == "override" else "poetry"
+    return "pep440"
+
+
+def _specifier_of(text: str, dialect: str) -> SpecifierSet:
+    if dialect == "poetry":
+        from pinaudit.poetry_constraints import to_specifier
+
+        return to_specifier(text)
+    stripped = text.strip()
+    if dialect == "bare":
+        if stripped in ("", "*"):
+            return SpecifierSet()
+        if stripped[0].isdigit():
+            stripped = "==" + stripped
+    return SpecifierSet(stripped)
+
+
+def _move(written: str, target: Version, bad: SpecifierSet, dialect: str) -> str | None:
+    if dialect == "poetry":
+        return move_poetry_constraint(written, target, bad)
+    if dialect == "bare":
+        return move_bare_version(written, target, bad)
+    return move_specifier(written, target, bad)
+
+
+def _with_specifier(dependency: Dependency, text: str, dialect: str) -> Dependency:
+    from pinaudit.sources.registry import pinned_of
+
+    specifier = _specifier_of(text, dialect)
+    return replace(dependency, specifier=specifier, pinned=pinned_of(specifier))
 
 
 def _edit_for(dependency: Dependency, new_text: str, source_text: str) -> TextEdit:
@@ -90,6 +187,8 @@ def _edit_for(dependency: Dependency, new_text: str, source_text: str) -> TextEd
     if match is None or not dependency.text:
         raise _Refused(f"cannot tell where the version of {dependency.raw_name} goes")
     at = dependency.span.start + match.end()
+    if source_text[dependency.span.start : at] != dependency.text[: match.end()]:
+        raise _Refused(f"cannot tell where the version of {dependency.raw_name} goes")
     point = Span(
         at,
         at,
@@ -101,15 +200,104 @@ def _edit_for(dependency: Dependency, new_text: str, source_text: str) -> TextEd
     return TextEdit(dependency.path, point, "", new_text)
 
 
-def _relock_command(environment: Environment, name: str) -> str | None:
-    for manifest in environment.manifests:
-        if manifest.kind.is_lock:
-            template = _RELOCK.get(manifest.kind)
-            if template is not None:
-                return template.format(name=name, path=manifest.path)
-        if manifest.generated_by == "pip-compile" and manifest.source is not None:
-            return f"pip-compile --upgrade-package {name} {manifest.source}"
-    return None
+# -- hashes ------------------------------------------------------------------------
+
+
+def _hash_matches(text: str, dependency: Dependency) -> list[re.Match[str]]:
+    """The ``--hash`` options of a requirement's logical line, in order."""
+    position = dependency.span.end
+    end = len(text)
+    while True:
+        newline = text.find("\n", position)
+        line_end = end if newline == -1 else newline
+        if newline != -1 and text[position:line_end].rstrip("\r").rstrip().endswith("\\"):
+            position = newline + 1
+            continue
+        end = line_end
+        break
+    return list(_HASH_OPTION.finditer(text, dependency.span.end, end))
+
+
+def _index_urls(environment: Environment) -> list[str]:
+    primary = [
+        option.value
+        for manifest in environment.manifests
+        for option in manifest.options
+        if option.name == "--index-url" and option.value
+    ]
+    extra = [
+        option.value
+        for manifest in environment.manifests
+        for option in manifest.options
+        if option.name == "--extra-index-url" and option.value
+    ]
+    return [*primary[:1], *extra]
+
+
+def _hash_edit(
+    dependency: Dependency,
+    version: Version,
+    environment: Environment,
+    text: str,
+    options: FixOptions,
+) -> TextEdit:
+    """The edit that replaces a requirement's hashes with those of ``version``."""
+    regenerate = (
+        f"regenerate it with 'pip-compile --generate-hashes --upgrade-package {dependency.name}'"
+    )
+    urls = _index_urls(environment)
+    where = f"{dependency.path}:{dependency.span.line}"
+    if not urls or not options.hash_index:
+        raise _Refused(
+            f"{where} pins {dependency.raw_name} with --hash; new hashes are needed and the "
+            f"file names no --index-url to take them from: {regenerate}"
+        )
+    hashes: list[str] = []
+    for url in urls:
+        try:
+            files = SimpleIndex(url).release_files(dependency.name, version)
+        except IndexUnavailable as error:
+            raise _Refused(
+                f"{where} pins {dependency.raw_name} with --hash; new hashes are needed and "
+                f"the index could not be read ({error}): {regenerate}"
+            ) from None
+        for item in files:
+            digest = item.hashes.get("sha256")
+            if digest is None:
+                raise _Refused(
+                    f"{where}: the index lists {item.filename} without a sha256 hash: {regenerate}"
+                )
+            if digest not in hashes:
+                hashes.append(digest)
+    if not hashes:
+        raise _Refused(
+            f"{where} pins {dependency.raw_name} with --hash; the index lists no file of "
+            f"{dependency.name} {version}: {regenerate}"
+        )
+    matches = _hash_matches(text, dependency)
+    if not matches:
+        raise _Refused(f"{where}: cannot locate the --hash options of {dependency.raw_name}")
+    first, last = matches[0], matches[-1]
+    prefix = text[first.start() : first.start("algorithm")]
+    if len(matches) > 1:
+        separator = text[first.end() : matches[1].start()]
+    else:
+        before = text[dependency.span.end : first.start()]
+        separator = before if "\\" in before else " "
+    replacement = separator.join(f"{prefix}sha256:{digest}" for digest in hashes)
+    span = LineIndex(text).span(first.start(), last.end())
+    return TextEdit(dependency.path, span, text[first.start() : last.end()], replacement)
+
+
+# -- one package moved -------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Applied:
+    edits: list[TextEdit] = field(default_factory=list)
+    replacements: dict[Dependency, Dependency] = field(default_factory=dict)
+    relock: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def _editable_entries(environment: Environment, name: str) -> tuple[list[Dependency], bool]:
@@ -127,25 +315,65 @@ def _editable_entries(environment: Environment, name: str) -> tuple[list[Depende
     return list(entries), False
 
 
-def _apply_remedy(
-    finding: Finding,
-    remedy: Remedy,
+def _lock_name(environment: Environment) -> str:
+    for manifest in environment.manifests:
+        if manifest.kind.is_lock or manifest.generated_by == "pip-compile":
+            return manifest.path.name
+    return "the lock"
+
+
+def _driver_name(environment: Environment) -> str:
+    names = sorted({manifest.path.name for manifest in environment.drivers})
+    return " or ".join(names) if names else "the manifest"
+
+
+def _move_package(
     environment: Environment,
+    name: str,
+    version: Version,
+    bad: SpecifierSet,
     texts: Mapping[Path, str],
-) -> tuple[list[TextEdit], dict[Dependency, Dependency], str | None]:
-    rule = finding.rule
-    condition = rule.condition(remedy.package)
-    entries, relock = _editable_entries(environment, remedy.package)
-    relock_command = _relock_command(environment, remedy.package) if relock else None
-    if not entries:
-        where = "the file that drives the lock" if relock else "a file pinaudit can edit"
-        raise _Refused(f"{remedy.package} is not declared in {where}")
-    edits: list[TextEdit] = []
-    replacements: dict[Dependency, Dependency] = {}
+    options: FixOptions,
+    applied: _Applied,
+    *,
+    follow: bool = False,
+) -> None:
+    """Edit (or plan to re-lock) ``name`` so the environment installs ``version``.
+
+    ``follow``: a move the remedy drags along; entries that already admit
+    ``version`` are left as they are (the re-lock moves the package).
+    """
+    entries, relock = _editable_entries(environment, name)
+    if not entries and follow and relock:
+        pass
+    elif not entries:
+        if not relock:
+            raise _Refused(f"{name} is not declared in a file pinaudit can edit")
+        floor = move_specifier("", version, bad) or f"=={version}"
+        lock = _lock_name(environment)
+        if environment.drivers:
+            applied.notes.append(
+                f"{name} is not declared in {_driver_name(environment)} (only {lock} holds it, "
+                f"for another package): there is nothing to edit; the re-lock moves it, and to "
+                f"keep it there {constraint_hint(environment, name, floor)}"
+            )
+        else:
+            applied.notes.append(
+                f"{name} is only in {lock} and no manifest beside it drives the lock: there is "
+                f"nothing to edit; re-lock from the project that wrote it"
+            )
+    kinds = {manifest.path: manifest.kind for manifest in environment.manifests}
+    condition_range = SpecifierSet(str(bad))
 
     def settled() -> bool:
-        current = [replacements.get(dep, dep).specifier for dep in entries]
-        return relation(allowed_range(current), condition.range) is Relation.NEVER
+        if not entries:
+            return True
+        current = [applied.replacements.get(dep, dep).specifier for dep in entries]
+        if follow:
+            return all(spec.contains(version, prereleases=True) for spec in current)
+        from pinaudit.ranges import bad_range
+
+        return relation(allowed_range(current), bad_range(condition_range)) is Relation.NEVER
 
     # Pins first: moving the one entry that decides the version is the smallest edit.
     for dependency in sorted(entries, key=lambda dep: (dep.pinned is None, not str(dep.specifier))):
@@ -156,42 +384,113 @@ def _apply_remedy(
         source_text = texts.get(dependency.path)
         if source_text is None:
             raise _Refused(f"{dependency.path} could not be read back")
+        dialect = _dialect(dependency, kinds.get(dependency.path))
+        if dependency.version_span is None and dialect != "pep440":
+            raise _Refused(
+                f"{dependency.raw_name} at {dependency.path}:{dependency.span.line} has no "
+                f"version to edit"
+            )
         written = (
             source_text[dependency.version_span.start : dependency.version_span.end]
             if dependency.version_span is not None
             else ""
         )
-        moved = move_specifier(written, remedy.version, condition.specifier)
+        moved = _move(written, version, bad, dialect)
         if moved is None:
+            shown = dependency.text if dialect != "pep440" else f"{dependency.raw_name}{written}"
             raise _Refused(
-                f"'{dependency.raw_name}{written}' at {dependency.path}:{dependency.span.line} "
-                f"cannot be moved to {remedy.version} with a minimal edit"
+                f"'{shown}' at {dependency.path}:{dependency.span.line} "
+                f"cannot be moved to {version} with a minimal edit"
             )
         if moved == written and written.strip():
             continue
-        if dependency.hashes:
-            raise _Refused(
-                f"{dependency.path}:{dependency.span.line} pins {dependency.raw_name} with --hash; "
-                f"new hashes are needed: regenerate it with "
-                f"'pip-compile --generate-hashes --upgrade-package {remedy.package}'"
-            )
         try:
-            replacements[dependency] = _with_specifier(dependency, moved)
-        except InvalidSpecifier as error:
-            raise _Refused(
-                f"the edit would write an invalid specifier {moved!r}: {error}"
-            ) from None
-        edits.append(_edit_for(dependency, moved, source_text))
+            applied.replacements[dependency] = _with_specifier(dependency, moved, dialect)
+        except (InvalidSpecifier, ValueError) as error:
+            raise _Refused(f"the edit would write an invalid version {moved!r}: {error}") from None
+        applied.edits.append(_edit_for(dependency, moved, source_text))
+        if dependency.hashes:
+            applied.edits.append(_hash_edit(dependency, version, environment, source_text, options))
+            source = _index_urls(environment)[0]
+            applied.notes.append(f"new --hash values for {dependency.name} {version} from {source}")
     if relock:
-        # Simulate the re-lock: the locker would pick the remedy's release.
-        simulated = SpecifierSet(f"=={remedy.version}")
-        for dependency in environment.entries(remedy.package):
-            stale_pin = dependency.pinned is not None and dependency not in replacements
+        applied.relock.append(name)
+        # Simulate the re-lock: the locker would pick this release.
+        simulated = SpecifierSet(f"=={version}")
+        for dependency in environment.entries(name):
+            stale_pin = dependency.pinned is not None and dependency not in applied.replacements
             if dependency.role is Role.LOCK or stale_pin:
-                replacements[dependency] = replace(
-                    dependency, pinned=remedy.version, specifier=simulated
+                applied.replacements[dependency] = replace(
+                    dependency, pinned=version, specifier=simulated
                 )
-    return edits, replacements, relock_command
+
+
+def _is_upgrade(bad: SpecifierSet, version: Version) -> bool:
+    from pinaudit.ranges import bad_range
+
+    below = SpecifierSet(f"<{version}", prereleases=True).to_range()
+    return bad_range(bad).is_subset(below)
+
+
+# -- versions ------------------------------------------------------------------------
+
+
+def current_version(environment: Environment, name: str) -> Version | None:
+    """The version the environment installs now: locked, else pinned."""
+    entries = environment.entries(name)
+    locked = [dep.pinned for dep in entries if dep.role is Role.LOCK and dep.pinned is not None]
+    if locked:
+        return max(locked)
+    pinned = [dep.pinned for dep in entries if dep.pinned is not None]
+    return max(pinned) if pinned else None
+
+
+def _choose_version(
+    remedy: Remedy, bad: SpecifierSet, old: Version | None, options: FixOptions
+) -> tuple[Version, str]:
+    """The release to move to, and a note on how it was chosen."""
+    if options.strategy != "latest":
+        return remedy.version, ""
+    if options.index is None:
+        raise _Refused(
+            "the latest strategy needs a package index and pinaudit is offline by default; "
+            f"pass an index or use the minimal strategy ({remedy.package} {remedy.version})"
+        )
+    try:
+        versions = options.index.versions(remedy.package)
+    except IndexUnavailable as error:
+        raise _Refused(f"the index could not be read: {error}") from None
+    upgrade = _is_upgrade(bad, remedy.version)
+    fitting = [
+        v
+        for v in versions
+        if not v.is_prerelease
+        and not bad.contains(v, prereleases=True)
+        and (v >= remedy.version if upgrade else True)
+        and (old is None or bump_allowed(old, v, options.max_bump))
+    ]
+    if not fitting:
+        return remedy.version, f"no newer release fits, so {remedy.version}"
+    chosen = max(fitting)
+    return chosen, ("latest release outside the bad range" if chosen != remedy.version else "")
+
+
+def _bad_for_move(old: Version | None, new: Version) -> SpecifierSet:
+    """The range an extra move must leave: everything below (or above) the new release."""
+    if old is not None and new < old:
+        return SpecifierSet(f">{new}")
+    return SpecifierSet(f"<{new}")
+
+
+# -- plans -------------------------------------------------------------------------
+
+
+def _format_moves(moves: Sequence[Move]) -> str:
+    parts = []
+    for move in moves:
+        step = f"{move.package} {move.old if move.old is not None else '(unpinned)'} -> {move.new}"
+        parts.append(f"{move.reason}, so {step}" if move.reason else step)
+    return "; ".join(parts)
 
 
 def plan_fix(
@@ -200,36 +499,145 @@ def plan_fix(
     index: Mapping[str, Sequence[Rule]],
     targets: Sequence[Target],
     texts: Mapping[Path, str],
+    *,
+    options: FixOptions | None = None,
+    knowledge: Knowledge | None = None,
 ) -> FixPlan:
-    """The first remedy that removes ``finding`` and adds no other, or why none does."""
+    """The first remedy that removes ``finding``, adds no other and still
+    resolves, or why none does."""
+    options = options or FixOptions()
     rule = finding.rule
     if not rule.remedies:
         return FixPlan(finding, blocked=f"{rule.code} lists no remedy")
+    if knowledge is None:
+        knowledge = knowledge_of(environment, texts, options.index)
     before = _finding_keys(evaluate(environment, index, targets))
     own = finding.identity()
     reasons: list[str] = []
     for remedy in rule.remedies:
+        label = f"{remedy.package} {remedy.version}"
         try:
-            edits, replacements, relock = _apply_remedy(finding, remedy, environment, texts)
+            plan = _try_remedy(
+                finding, remedy, environment, index, targets, texts, options, knowledge, before, own
+            )
         except _Refused as refusal:
-            reasons.append(f"{remedy.package} {remedy.version}: {refusal}")
+            reasons.append(f"{label}: {refusal}")
             continue
-        after = _finding_keys(
-            evaluate(replace_dependencies(environment, replacements), index, targets)
-        )
-        if own in after:
-            reasons.append(f"{remedy.package} {remedy.version}: the finding would remain")
-            continue
-        new = sorted(code for code, _, _ in after - before)
-        if new:
-            reasons.append(f"{remedy.package} {remedy.version}: would introduce {', '.join(new)}")
-            continue
-        old = finding.involved[[i.name for i in finding.involved].index(remedy.package)].versions
-        summary = f"{remedy.package} {old} -> {remedy.version}"
-        if remedy.note:
-            summary += f" ({remedy.note})"
-        return FixPlan(finding, tuple(edits), remedy, summary, None, relock)
+        return plan
     return FixPlan(finding, blocked="; ".join(reasons) or "no remedy applies")
+
+
+def _try_remedy(
+    finding: Finding,
+    remedy: Remedy,
+    environment: Environment,
+    index: Mapping[str, Sequence[Rule]],
+    targets: Sequence[Target],
+    texts: Mapping[Path, str],
+    options: FixOptions,
+    knowledge: Knowledge,
+    before: set[tuple[str, str, tuple[str, ...]]],
+    own: tuple[str, str, tuple[str, ...]],
+) -> FixPlan:
+    condition = finding.rule.condition(remedy.package)
+    old = current_version(environment, remedy.package)
+    version, chosen_note = _choose_version(remedy, condition.specifier, old, options)
+    if old is not None and not bump_allowed(old, version, options.max_bump):
+        raise _Refused(
+            f"{remedy.package} {old} -> {version} is a {bump_kind(old, version)} bump, "
+            f"beyond the allowed {options.max_bump} bump"
+        )
+    applied = _Applied()
+    _move_package(
+        environment, remedy.package, version, condition.specifier, texts, options, applied
+    )
+    moves = [Move(remedy.package, old, version)]
+    after_edit = [applied.replacements.get(dep, dep) for dep in environment.dependencies]
+    verdict: Verdict = check_proposal(
+        environment, after_edit, {remedy.package: version}, targets, knowledge
+    )
+    if not verdict.ok:
+        where = "offline" if options.index is None else "on the index"
+        raise _Refused(
+            f"{remedy.package} {version} does not resolve with the rest of the environment: "
+            f"{verdict.conflict}; no other combination of the releases known {where} "
+            f"satisfies them all"
+        )
+    for name, (extra_old, extra_new) in sorted(verdict.changes.items()):
+        if name == remedy.package:
+            continue
+        reason = verdict.reasons.get(name, f"{remedy.package} {version} needs it")
+        if extra_old is not None and not bump_allowed(extra_old, extra_new, options.max_bump):
+            raise _Refused(
+                f"{reason}, so {name} {extra_old} -> {extra_new}, a "
+                f"{bump_kind(extra_old, extra_new)} bump beyond the allowed {options.max_bump} bump"
+            )
+        _move_package(
+            environment,
+            name,
+            extra_new,
+            _bad_for_move(extra_old, extra_new),
+            texts,
+            options,
+            applied,
+            follow=True,
+        )
+        moves.append(Move(name, extra_old, extra_new, reason))
+    after = _finding_keys(
+        evaluate(replace_dependencies(environment, applied.replacements), index, targets)
+    )
+    if own in after:
+        raise _Refused("the finding would remain")
+    new = sorted(code for code, _, _ in after - before)
+    if new:
+        raise _Refused(f"would introduce {', '.join(new)}")
+    notes = list(applied.notes)
+    if chosen_note:
+        notes.insert(0, chosen_note)
+    unknown = list(verdict.unknown)
+    if unknown:
+        releases = ", ".join(
+            f"{move.package} {move.new}" for move in moves if move.package in unknown
+        )
+        where = "offline" if options.index is None else "from the index"
+        notes.append(
+            f"the requirements of {releases} are not in the lock and unknown {where}; "
+            "the re-lock resolves them"
+            if any(m.kind.is_lock for m in environment.manifests)
+            else f"the requirements of {releases} are unknown {where}; only the pins were checked"
+        )
+    if not verdict.checked:
+        notes.append("part of the environment could not be checked by the resolver")
+    if knowledge.index_failures:
+        notes.append(f"the index could not be read ({knowledge.index_failures[0]})")
+    command = relock_command(environment, applied.relock) if applied.relock else None
+    first = moves[0]
+    was = str(first.old) if first.old is not None else _versions(finding, first.package)
+    summary = f"{first.package} {was} -> {first.new}"
+    if remedy.note:
+        summary += f" ({remedy.note})"
+    if len(moves) > 1:
+        summary += "; " + _format_moves(moves[1:])
+    if notes:
+        summary += "; " + "; ".join(notes)
+    return FixPlan(
+        finding,
+        tuple(applied.edits),
+        remedy if version == remedy.version else replace(remedy, version=version),
+        summary,
+        None,
+        command.display if command is not None else None,
+        tuple(moves),
+        tuple(notes),
+        command,
+    )
+
+
+def _versions(finding: Finding, name: str) -> str:
+    for item in finding.involved:
+        if item.name == name:
+            return item.versions
+    return "?"
 
 
 def plan_fixes(
@@ -238,14 +646,28 @@ def plan_fixes(
     index: Mapping[str, Sequence[Rule]],
     targets: Sequence[Target],
     texts: Mapping[Path, str],
+    *,
+    options: FixOptions | None = None,
 ) -> list[FixPlan]:
     """A plan per finding; a plan whose edits collide with an earlier one is refused."""
+    options = options or FixOptions()
     by_name = {environment.name: environment for environment in environments}
+    known: dict[str, Knowledge] = {}
     plans: list[FixPlan] = []
     taken: dict[tuple[Path, int, int], str] = {}
     for finding in findings:
         environment = by_name[finding.environment]
-        plan = plan_fix(finding, environment, index, targets, texts)
+        if environment.name not in known:
+            known[environment.name] = knowledge_of(environment, texts, options.index)
+        plan = plan_fix(
+            finding,
+            environment,
+            index,
+            targets,
+            texts,
+            options=options,
+            knowledge=known[environment.name],
+        )
         clash = next(
             (
                 edit

@@ -4,23 +4,30 @@ Verification re-runs the whole check over the edited texts, not over the
 model: it re-parses what would be written, so a specifier that only looks right
 is caught.  A plan whose finding survives, or that brings a new finding or a
 parse problem, is dropped and the rest are verified again.
+
+With ``relock=True`` (and ``write``), the lockers are run after the writes,
+one command per lockfile for every package the plans move there; a locker
+that fails has the manifests written for it put back (a manifest and its lock
+never disagree because of pinaudit), and the repository is checked again.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pinaudit.check import CheckResult, check_files, check_paths
+from pinaudit.check import DEFAULT_INTERNAL, CheckResult, check_files, check_paths
 from pinaudit.drift import LOCK_DRIFT
 from pinaudit.findings import Finding
-from pinaudit.fix import FixPlan, TextEdit, apply_edits, plan_fixes
+from pinaudit.fix import FixOptions, FixPlan, FixSettingsError, TextEdit, apply_edits, plan_fixes
 from pinaudit.model import Problem
+from pinaudit.relock import DEFAULT_TIMEOUT, RelockCommand, RelockOutcome, run_relock
 from pinaudit.rulebook import Rule
+from pinaudit.simpleindex import IndexUnavailable, SimpleIndex
 from pinaudit.targets import Target
-from pinaudit.textfile import SourceText, UnreadableFile, read_source
+from pinaudit.textfile import SourceText, UnreadableFile, digest_of, read_source
 from pinaudit.write import WriteRefused, atomic_write, prepare
 
 
@@ -32,6 +39,8 @@ class FixOutcome:
     remaining: tuple[Finding, ...]
     written: tuple[Path, ...]
     problems: tuple[Problem, ...]
+    relocks: tuple[RelockOutcome, ...] = ()
+    restored: tuple[Path, ...] = ()
 
 
 def _sources(result: CheckResult) -> dict[Path, SourceText]:
@@ -123,6 +132,38 @@ def _verify(
     return plans, {}, result
 
 
+def index_from(
+    strategy: str, index_url: str | None, environ: Mapping[str, str]
+) -> SimpleIndex | None:
+    """The index a run may ask, or None (offline); ``latest`` without one is an error."""
+    url = index_url
+    if url is None and strategy == "latest":
+        url = environ.get("UV_INDEX_URL") or environ.get("PIP_INDEX_URL")
+    if url is None:
+        if strategy == "latest":
+            raise FixSettingsError(
+                "the latest upgrade strategy needs a package index and pinaudit is offline by "
+                "default: pass an index URL (or set UV_INDEX_URL / PIP_INDEX_URL), or use the "
+                "minimal strategy"
+            )
+        return None
+    try:
+        return SimpleIndex(url)
+    except IndexUnavailable as error:
+        raise FixSettingsError(str(error)) from None
+
+
+def _merged_commands(plans: Sequence[FixPlan]) -> list[RelockCommand]:
+    by_lock: dict[Path, RelockCommand] = {}
+    for plan in plans:
+        command = plan.relock_command
+        if plan.blocked is not None or command is None or not command.argv:
+            continue
+        existing = by_lock.get(command.lock)
+        by_lock[command.lock] = command if existing is None else existing.merged(command)
+    return list(by_lock.values())
+
+
 def run_fix(
     paths: Sequence[Path],
     index: Mapping[str, Sequence[Rule]],
@@ -131,11 +172,30 @@ def run_fix(
     environ: Mapping[str, str],
     write: bool,
     root: Path,
+    strategy: str = "minimal",
+    max_bump: str | None = None,
+    relock: bool = False,
+    index_url: str | None = None,
+    relock_timeout: float = DEFAULT_TIMEOUT,
+    select: Callable[[CheckResult], Sequence[Finding]] | None = None,
+    exclude: Sequence[str] = (),
+    internal: Collection[str] = DEFAULT_INTERNAL,
 ) -> FixOutcome:
-    result = check_paths(paths, index, targets, environ=environ)
+    """Check, plan, verify, and (with ``write``) write; (with ``relock``) re-lock.
+
+    ``strategy`` is ``"minimal"`` or ``"latest"``; ``max_bump`` is ``"patch"``,
+    ``"minor"``, ``"major"`` or None; ``index_url`` opts in to a package index
+    (required by ``latest``).  ``select`` picks the findings to fix (all by
+    default), e.g. to leave suppressed ones alone.  Raises
+    :class:`pinaudit.fix.FixSettingsError` for settings that cannot work.
+    """
+    options = FixOptions(strategy, max_bump, index_from(strategy, index_url, environ))
+    options.validate()
+    result = check_paths(paths, index, targets, environ=environ, exclude=exclude, internal=internal)
     sources = _sources(result)
     texts = {path: source.text for path, source in sources.items()}
-    plans = plan_fixes(result.findings, result.environments, index, targets, texts)
+    wanted = result.findings if select is None else select(result)
+    plans = plan_fixes(wanted, result.environments, index, targets, texts, options=options)
     plans, new_texts, after = _verify(result, plans, sources, index, targets, environ)
     changes = {
         path: (sources[path].text, text)
@@ -144,20 +204,86 @@ def run_fix(
     }
     written: list[Path] = []
     problems: list[Problem] = []
+    originals: dict[Path, bytes] = {}
     if write:
         prepared: list[tuple[Path, bytes]] = []
         for path, (_, text) in changes.items():
             try:
-                _, data = prepare(path, sources[path].digest, text, root)
+                current, data = prepare(path, sources[path].digest, text, root)
             except WriteRefused as refusal:
                 problems.append(
                     Problem(path, str(refusal).split(": ", 1)[-1], code="write-refused")
                 )
                 continue
             prepared.append((path, data))
+            originals[path] = current
         for path, data in prepared:
             atomic_write(path, data)
             written.append(path)
+    outcomes: list[RelockOutcome] = []
+    restored: list[Path] = []
+    if write and relock:
+        refused = {problem.path for problem in problems}
+        for command in _merged_commands(plans):
+            drivers = _drivers_of(command, plans)
+            if drivers & refused:
+                outcomes.append(
+                    RelockOutcome(
+                        command,
+                        False,
+                        None,
+                        "",
+                        f"not run: {command.display} (a write was refused)",
+                    )
+                )
+                continue
+            outcome = run_relock(command, environ=environ, timeout=relock_timeout)
+            outcomes.append(outcome)
+            if outcome.ran and not outcome.ok:
+                restored += _restore(drivers & set(written), originals, new_texts, sources)
+        if outcomes:
+            after = check_paths(
+                paths, index, targets, environ=environ, exclude=exclude, internal=internal
+            )
     return FixOutcome(
-        result, tuple(plans), changes, after.findings, tuple(written), tuple(problems)
+        result,
+        tuple(plans),
+        changes,
+        after.findings,
+        tuple(written),
+        tuple(problems),
+        tuple(outcomes),
+        tuple(restored),
     )
+
+
+def _drivers_of(command: RelockCommand, plans: Sequence[FixPlan]) -> set[Path]:
+    """The files the plans re-locked by ``command`` edit."""
+    return {
+        edit.path
+        for plan in plans
+        if plan.blocked is None
+        and plan.relock_command is not None
+        and plan.relock_command.lock == command.lock
+        for edit in plan.edits
+    }
+
+
+def _restore(
+    paths: set[Path],
+    originals: Mapping[Path, bytes],
+    new_texts: Mapping[Path, str],
+    sources: Mapping[Path, SourceText],
+) -> list[Path]:
+    """Put back the bytes of ``paths`` when they still hold what pinaudit wrote."""
+    restored: list[Path] = []
+    for path in sorted(paths):
+        try:
+            now = path.read_bytes()
+        except OSError:
+            continue
+        if digest_of(now) != digest_of(sources[path].encode(new_texts[path])):
+            continue  # changed by someone else since: leave it
+        atomic_write(path, originals[path])
+        restored.append(path)
+    return restored

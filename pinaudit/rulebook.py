@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -188,9 +188,13 @@ class _RuleErrors(Exception):
 class _Validator:
     """Walks one rule table, turning every problem into a located message."""
 
-    def __init__(self, path: Path, text: str, header_line: int, next_header_line: int) -> None:
+    def __init__(
+        self, path: Path, lines: Sequence[str], header_line: int, next_header_line: int
+    ) -> None:
+        # The file's lines, split once by the caller: one split per rule made a
+        # pack of n rules in one file cost n times its size to load.
         self.path = path
-        self.lines = text.splitlines()
+        self.lines = lines
         self.first = header_line
         self.last = next_header_line
         self.problems: list[Problem] = []
@@ -253,10 +257,10 @@ class _Validator:
         return value
 
 
-def _header_lines(text: str) -> list[int]:
+def _header_lines(lines: Sequence[str]) -> list[int]:
     return [
         number
-        for number, line in enumerate(text.splitlines(), start=1)
+        for number, line in enumerate(lines, start=1)
         if line.strip().replace(" ", "") == "[[rule]]"
     ]
 
@@ -479,12 +483,13 @@ def load_rule_text(text: str, path: Path) -> RuleSet:
             Problem(path, "'rule' must be an array of tables ([[rule]])", 1, None, "bad-rule")
         )
         tables = []
-    headers = _header_lines(text)
+    lines = text.splitlines()
+    headers = _header_lines(lines)
     rules: list[Rule] = []
     for position, table in enumerate(tables):
         first = headers[position] if position < len(headers) else 1
-        last = headers[position + 1] if position + 1 < len(headers) else len(text.splitlines()) + 1
-        validator = _Validator(path, text, first, last)
+        last = headers[position + 1] if position + 1 < len(headers) else len(lines) + 1
+        validator = _Validator(path, lines, first, last)
         rule = _rule_from_table(validator, table)
         problems.extend(validator.problems)
         if rule is not None:

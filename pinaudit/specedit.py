@@ -158,6 +158,145 @@ def move_specifier(text: str, target: Version, bad_specifier: SpecifierSet) -> s
     guard = _guard(bad_specifier, target, upgrade)
     if guard is None:
         return None
-    separator = ", " if ", " in text else ","
-    extended = f"{rewritten.rstrip()}{separator}{guard}" if rewritten.strip() else guard
+    extended = _extend(rewritten, guard, target, ",")
     return extended if _admits(extended, target, bad) else None
+
+
+def _extend(rewritten: str, guard: str, target: Version, default_separator: str) -> str:
+    """``rewritten`` with the guard clause added where a maintainer would write it.
+
+    A floor goes first and takes the precision of the clauses written
+    (``<0.15`` becomes ``>=0.14,<0.15``); a cap goes last.
+    """
+    if not rewritten.strip():
+        return guard
+    separator = ", " if ", " in rewritten else default_separator
+    if guard.startswith(">="):
+        first = _CLAUSE.search(rewritten)
+        if first is not None and not first.group("version").endswith(".*"):
+            guard = ">=" + format_like(first.group("version"), target)
+        lead = rewritten[: len(rewritten) - len(rewritten.lstrip())]
+        return f"{lead}{guard}{separator}{rewritten.lstrip()}"
+    return f"{rewritten.rstrip()}{separator}{guard}"
+
+
+# -- other spellings of a version ---------------------------------------------------
+
+_POETRY_ITEM = re.compile(
+    r"(?P<op>\^|~=|~|===|==|!=|<>|<=|>=|<|>|=)?(?P<mid>\s*)(?P<version>[^\s,|<>=!~^][^\s,|]*)"
+)
+_POETRY_OR = re.compile(r"\s*\|\|?\s*")
+_POETRY_ANY = re.compile(r"^v?[x*](?:\.[x*])*$", re.IGNORECASE)
+
+
+def _poetry_admits(text: str, target: Version, bad: VersionRange) -> bool:
+    from pinaudit.poetry_constraints import PoetryConstraintError, parse_poetry_constraint
+
+    try:
+        alternatives = parse_poetry_constraint(text)
+    except (PoetryConstraintError, InvalidSpecifier):
+        return False
+    return any(alt.contains(target, prereleases=True) for alt in alternatives) and all(
+        relation(allowed_range([alt]), bad) is Relation.NEVER for alt in alternatives
+    )
+
+
+def _poetry_item(op: str, version: str, target: Version, upgrade: bool) -> tuple[str, str] | None:
+    """(operator, version) of one Poetry constraint moved to ``target``."""
+    if _POETRY_ANY.match(version):
+        return None
+    if op in ("^", "~"):
+        return op, format_like(version, target)
+    if op == "<>":
+        op = "!="
+    moved = _rewrite_clause(op if op not in ("", "=") else "==", version, target, upgrade)
+    if moved is None:
+        return None
+    if op == ">" and upgrade and moved != version:
+        op = ">="
+    return op, moved
+
+
+def _move_poetry_alternative(text: str, target: Version, upgrade: bool) -> str | None:
+    pieces: list[str] = []
+    position = 0
+    for match in _POETRY_ITEM.finditer(text):
+        if text[position : match.start()].strip(", \t"):
+            return None
+        pieces.append(text[position : match.start()])
+        moved = _poetry_item(match.group("op") or "", match.group("version"), target, upgrade)
+        if moved is None:
+            return None
+        op, version = moved
+        pieces.append(op + match.group("mid") + version)
+        position = match.end()
+    if text[position:].strip(", \t"):
+        return None
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def move_poetry_constraint(text: str, target: Version, bad_specifier: SpecifierSet) -> str | None:
+    """Rewrite a Poetry constraint (``^0.13.4``, ``~1.2``, ``>=1 <2``, ``1.2.*``, ``*``).
+
+    The result is Poetry syntax with the user's operators: ``^0.13.4`` becomes
+    ``^0.14.0``, ``~0.13`` becomes ``~0.14``, ``*`` becomes ``>=0.14.0``.  It is
+    checked with :func:`pinaudit.poetry_constraints.parse_poetry_constraint`:
+    it admits ``target`` and no version of the bad range, or None is returned.
+    """
+    bad = bad_range(bad_specifier)
+    if text.strip() and _poetry_admits(text, target, bad):
+        return text
+    below = SpecifierSet(f"<{target}", prereleases=True).to_range()
+    upgrade = bad.is_subset(below)
+    stripped = text.strip()
+    if not stripped or _POETRY_ANY.match(stripped):
+        guard = _guard(bad_specifier, target, upgrade)
+        if guard is None:
+            return None
+        lead = text[: len(text) - len(text.lstrip())]
+        moved_any = lead + guard + text[len(text.rstrip()) :]
+        return moved_any if _poetry_admits(moved_any, target, bad) else None
+    separators = [match.group(0) for match in _POETRY_OR.finditer(text)]
+    alternatives = _POETRY_OR.split(text)
+    moved: list[str] = []
+    for alternative in alternatives:
+        rewritten = _move_poetry_alternative(alternative, target, upgrade)
+        if rewritten is None:
+            return None
+        if rewritten.strip() not in {item.strip() for item in moved}:
+            moved.append(rewritten)
+    result = moved[0]
+    for separator, alternative in zip(separators, moved[1:], strict=False):
+        result += separator + alternative
+    if _poetry_admits(result, target, bad):
+        return result
+    if len(moved) > 1:
+        return None
+    guard = _guard(bad_specifier, target, upgrade)
+    if guard is None:
+        return None
+    extended = _extend(result, guard, target, ",")
+    return extended if _poetry_admits(extended, target, bad) else None
+
+
+def move_bare_version(text: str, target: Version, bad_specifier: SpecifierSet) -> str | None:
+    """Rewrite a Pipfile or PDM-override version (``"0.13.4"``, ``"*"``, ``"==0.13.4"``).
+
+    pipenv and PDM read a version that starts with a digit as ``==`` and ``*``
+    as any version; the moved text keeps that spelling.
+    """
+    stripped = text.strip()
+    lead = text[: len(text) - len(text.lstrip())]
+    trail = text[len(text.rstrip()) :]
+    if stripped in ("", "*"):
+        moved = move_specifier("", target, bad_specifier)
+        return None if moved is None else lead + moved + trail
+    if stripped[0].isdigit():
+        moved = move_specifier("==" + stripped, target, bad_specifier)
+        if moved is None:
+            return None
+        if moved.startswith("==") and "," not in moved:
+            moved = moved[2:]
+        return lead + moved + trail
+    return move_specifier(text, target, bad_specifier)

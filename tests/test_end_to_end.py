@@ -222,3 +222,31 @@ def test_rule_explains_itself_with_sources() -> None:
     assert "wsproto >=1.0.0" in completed.stdout
     assert "[issue] https://github.com/encode/uvicorn/issues/868" in completed.stdout
     assert run("rule", "PA9999", cwd=EXAMPLES).returncode == 2
+
+
+def test_max_bump_refuses_a_fix_that_moves_too_far(seed: Path) -> None:
+    completed = run("fix", "--write", "--max-bump", "patch", ".", cwd=seed)
+    assert "uvicorn 0.13.4 -> 0.14.0 is a minor bump, beyond the allowed patch bump" in (
+        completed.stdout
+    )
+    assert (seed / "requirements.txt").read_text(encoding="utf-8") == SEED
+    assert completed.returncode == 1
+
+
+def test_latest_strategy_offline_is_a_clear_settings_error(seed: Path) -> None:
+    completed = run("fix", "--upgrade-strategy", "latest", ".", cwd=seed)
+    assert completed.returncode == 2
+    assert "needs a package index" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_fix_in_a_uv_project_edits_the_pyproject_and_names_the_relock(tmp_path: Path) -> None:
+    project = tmp_path / "uv"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "formats" / "uv", project)
+    lock = (project / "uv.lock").read_bytes()
+    completed = run("fix", "--write", ".", cwd=project)
+    assert '"uvicorn>=0.14,<0.15", "wsproto"' in (project / "pyproject.toml").read_text(
+        encoding="utf-8"
+    )
+    assert (project / "uv.lock").read_bytes() == lock
+    assert "then re-lock: uv lock --upgrade-package uvicorn" in completed.stdout

@@ -1,0 +1,264 @@
+"""Re-lock after a fix: the command each locker needs, and running it.
+
+Lockfiles are never edited by hand (their hashes and dependency tables are
+the locker's business): the fix edits the manifest that drives the lock and
+then the locker is asked to move only the packages the fix is about:
+
+============  ===================================================================
+uv.lock       ``uv lock --upgrade-package NAME``
+poetry.lock   ``poetry update NAME`` (run as ``poetry update --lock --no-interaction
+              NAME``: the lock only, nothing installed; unchanged in Poetry 2)
+pdm.lock      ``pdm update NAME`` (run as ``pdm update --no-sync NAME``)
+Pipfile.lock  ``pipenv upgrade NAME``
+pip-compile   the command in the output's header, with ``--upgrade-package NAME``
+pylock.toml   no command: the tool that wrote it must be re-run
+============  ===================================================================
+
+Running happens only when asked (``run_fix(..., relock=True)`` with ``write``),
+in the lock's folder, with a timeout and captured output, and only when the
+tool is on ``PATH``; the outcome (exit code, the last lines of stderr) is
+reported, never hidden.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pinaudit.model import Environment, Manifest, ManifestKind
+
+DEFAULT_TIMEOUT = 300.0
+_TAIL_LINES = 12
+
+
+@dataclass(frozen=True, slots=True)
+class RelockCommand:
+    """How to re-lock one lockfile for some packages."""
+
+    kind: ManifestKind | None
+    lock: Path
+    packages: tuple[str, ...]
+    argv: tuple[str, ...]
+    display: str
+    hint: str = ""
+
+    @property
+    def tool(self) -> str:
+        return self.argv[0] if self.argv else ""
+
+    @property
+    def cwd(self) -> Path:
+        return self.lock.parent
+
+    def merged(self, other: RelockCommand) -> RelockCommand:
+        """One command for the packages of both (same lock)."""
+        packages = tuple(dict.fromkeys((*self.packages, *other.packages)))
+        return command_for(self.kind, self.lock, packages, self.pip_compile_header)
+
+    @property
+    def pip_compile_header(self) -> str | None:
+        return self.hint if self.kind is None else None
+
+
+@dataclass(frozen=True, slots=True)
+class RelockOutcome:
+    command: RelockCommand
+    ran: bool
+    returncode: int | None
+    stderr_tail: str
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return self.ran and self.returncode == 0
+
+
+def _flags(option: str, packages: Sequence[str]) -> list[str]:
+    return [item for name in packages for item in (option, name)]
+
+
+def command_for(
+    kind: ManifestKind | None,
+    lock: Path,
+    packages: Sequence[str],
+    pip_compile_header: str | None = None,
+) -> RelockCommand:
+    """The re-lock command of ``lock`` (``kind`` None: a pip-compile output)."""
+    names = tuple(packages)
+    if kind is ManifestKind.UV_LOCK:
+        argv = ("uv", "lock", *_flags("--upgrade-package", names))
+        return RelockCommand(kind, lock, names, argv, shlex.join(argv))
+    if kind is ManifestKind.POETRY_LOCK:
+        argv = ("poetry", "update", "--lock", "--no-interaction", *names)
+        return RelockCommand(kind, lock, names, argv, shlex.join(("poetry", "update", *names)))
+    if kind is ManifestKind.PDM_LOCK:
+        argv = ("pdm", "update", "--no-sync", *names)
+        return RelockCommand(kind, lock, names, argv, shlex.join(("pdm", "update", *names)))
+    if kind is ManifestKind.PIPFILE_LOCK:
+        argv = ("pipenv", "upgrade", *names)
+        return RelockCommand(kind, lock, names, argv, shlex.join(argv))
+    if kind is ManifestKind.PYLOCK:
+        return RelockCommand(
+            kind,
+            lock,
+            names,
+            (),
+            f"re-run the tool that wrote {lock.name} (e.g. uv export or pip lock)",
+        )
+    header = pip_compile_header or ""
+    try:
+        words = shlex.split(header) if header else []
+    except ValueError:
+        words = []
+    if words[:1] != ["pip-compile"]:
+        words = ["pip-compile"]
+    upgrade = _flags("--upgrade-package", names)
+    if len(words) == 1:
+        # Without a header there is no telling the options it was compiled with.
+        source = lock.with_suffix(".in").name
+        argv = ("pip-compile", *upgrade, source)
+        return RelockCommand(None, lock, names, argv, shlex.join(argv), header)
+    argv = (words[0], *upgrade, *_without_default_output(words[1:]))
+    return RelockCommand(None, lock, names, argv, shlex.join(argv), header)
+
+
+def _without_default_output(words: list[str]) -> list[str]:
+    """The arguments without an ``--output-file`` that names pip-compile's default."""
+    sources = [word for word in words if not word.startswith("-")]
+    kept: list[str] = []
+    skip = False
+    for position, word in enumerate(words):
+        if skip:
+            skip = False
+            continue
+        output = None
+        if word.startswith("--output-file="):
+            output = word.split("=", 1)[1]
+        elif word in ("--output-file", "-o") and position + 1 < len(words):
+            output = words[position + 1]
+        if output is not None:
+            if word in ("--output-file", "-o"):
+                sources = [s for s in sources if s != output]
+            if len(sources) == 1 and output == _default_output(sources[0]):
+                skip = word in ("--output-file", "-o")
+                continue
+        kept.append(word)
+    return kept
+
+
+def _default_output(source: str) -> str:
+    path = Path(source)
+    if path.suffix == ".in":
+        return str(path.with_suffix(".txt"))
+    return str(path.parent / "requirements.txt") if str(path.parent) != "." else "requirements.txt"
+
+
+def relock_command(environment: Environment, packages: Sequence[str]) -> RelockCommand | None:
+    """The command that re-locks ``environment`` for ``packages``, if it has a lock."""
+    for manifest in environment.manifests:
+        if manifest.kind.is_lock:
+            return command_for(manifest.kind, manifest.path, packages)
+        if manifest.generated_by == "pip-compile" and manifest.source is not None:
+            return _pip_compile_command(manifest, packages)
+    return None
+
+
+def _pip_compile_command(manifest: Manifest, packages: Sequence[str]) -> RelockCommand:
+    header = _compile_header(manifest.path)
+    names = tuple(packages)
+    if header is None:
+        source = manifest.source
+        assert source is not None
+        try:
+            shown = str(source.relative_to(manifest.path.parent))
+        except ValueError:
+            shown = str(source)
+        argv = ("pip-compile", *_flags("--upgrade-package", names), shown)
+        return RelockCommand(None, manifest.path, names, argv, shlex.join(argv))
+    return command_for(None, manifest.path, names, header)
+
+
+def _compile_header(path: Path) -> str | None:
+    """The ``pip-compile ...`` command line an output's header records."""
+    try:
+        with path.open(encoding="utf-8") as stream:
+            head = stream.read(4096)
+    except (OSError, UnicodeDecodeError):
+        return None
+    for line in head.splitlines():
+        stripped = line.lstrip("#").strip()
+        if stripped.startswith("pip-compile ") and "--upgrade-package" not in stripped:
+            return stripped
+    return None
+
+
+def _tail(text: str, lines: int = _TAIL_LINES) -> str:
+    kept = [line for line in text.strip().splitlines() if line.strip()]
+    return "\n".join(kept[-lines:])
+
+
+def run_relock(
+    command: RelockCommand,
+    *,
+    environ: Mapping[str, str],
+    timeout: float = DEFAULT_TIMEOUT,
+) -> RelockOutcome:
+    """Run ``command`` in the lock's folder; never raises for the tool's failures."""
+    if not command.argv:
+        return RelockOutcome(command, False, None, "", f"not run: {command.display}")
+    executable = shutil.which(command.tool, path=environ.get("PATH"))
+    if executable is None:
+        return RelockOutcome(
+            command,
+            False,
+            None,
+            "",
+            f"not run: {command.tool} is not installed (not on PATH); run it yourself: "
+            f"{command.display}",
+        )
+    try:
+        completed = subprocess.run(
+            [executable, *command.argv[1:]],
+            cwd=command.cwd,
+            env=dict(environ),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        stderr = error.stderr.decode("utf-8", "replace") if isinstance(error.stderr, bytes) else ""
+        return RelockOutcome(
+            command, True, None, _tail(stderr), f"{command.display}: timed out after {timeout:g}s"
+        )
+    except OSError as error:
+        return RelockOutcome(command, False, None, "", f"{command.display}: {error}")
+    tail = _tail(completed.stderr) or _tail(completed.stdout)
+    if completed.returncode == 0:
+        message = f"{command.display}: done"
+    else:
+        message = f"{command.display}: failed with exit code {completed.returncode}"
+    return RelockOutcome(command, True, completed.returncode, tail, message)
+
+
+def constraint_hint(environment: Environment, name: str, floor: str) -> str:
+    """Where a user adds a constraint for a package only the lock holds."""
+    kinds = {manifest.kind for manifest in environment.manifests}
+    wanted = f"{name}{floor}"
+    if ManifestKind.UV_LOCK in kinds:
+        return f'add "{wanted}" to [tool.uv] constraint-dependencies'
+    if ManifestKind.POETRY_LOCK in kinds:
+        return f'add {name} = "{floor}" to [tool.poetry.dependencies]'
+    if ManifestKind.PDM_LOCK in kinds:
+        return f'add {name} = "{floor}" to [tool.pdm.resolution.overrides]'
+    if ManifestKind.PIPFILE_LOCK in kinds:
+        return f'add {name} = "{floor}" to [packages] of the Pipfile'
+    for manifest in environment.manifests:
+        if manifest.generated_by == "pip-compile" and manifest.source is not None:
+            return f"add {wanted} to {manifest.source.name} (or a -c constraints file)"
+    return f"add {wanted} to the file that drives the lock"

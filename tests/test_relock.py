@@ -1,0 +1,394 @@
+"""Re-locking with the real uv and poetry, and everything else that needs an index.
+
+One package index is built per module: tiny wheels written by hand (uvicorn
+0.13.4 / 0.14.0 / 0.15.0, wsproto 0.15.0 / 1.0.0, click 6.7 / 7.0, seed-lib
+1.0 / 1.1), a PEP 503 simple index with PEP 658 metadata files, served by
+``http.server`` on 127.0.0.1 in a thread.  uv and poetry are pointed at it
+with their caches and configuration in the test's folder, so nothing leaves
+the machine.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import zipfile
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from pinaudit.fixrun import run_fix
+from pinaudit.rulebook import builtin_rules_path, load_rules
+from pinaudit.simpleindex import SimpleIndex
+from pinaudit.targets import make_targets
+
+RULES = load_rules([builtin_rules_path()])
+INDEX = RULES.index()
+TARGETS = make_targets()
+BIN = Path(sys.executable).parent
+
+RELEASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "uvicorn": {
+        "0.13.4": ("click>=6.7",),
+        "0.14.0": ("click>=7.0",),
+        "0.15.0": ("click>=7.0",),
+    },
+    "wsproto": {"0.15.0": (), "1.0.0": ()},
+    "click": {"6.7": (), "7.0": ()},
+    "seed-lib": {"1.0": ("uvicorn<0.14",), "1.1": ("uvicorn>=0.14",)},
+}
+
+
+def _record_hash(data: bytes) -> str:
+    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def _wheel(folder: Path, name: str, version: str, requires: tuple[str, ...]) -> tuple[Path, bytes]:
+    module = name.replace("-", "_")
+    info = f"{module}-{version}.dist-info"
+    metadata = (
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+        + "".join(f"Requires-Dist: {item}\n" for item in requires)
+    ).encode()
+    members = {
+        f"{module}/__init__.py": f"__version__ = {version!r}\n".encode(),
+        f"{info}/METADATA": metadata,
+        f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: pinaudit-tests\n"
+        b"Root-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = "".join(f"{path},{_record_hash(data)},{len(data)}\n" for path, data in members.items())
+    members[f"{info}/RECORD"] = (record + f"{info}/RECORD,,\n").encode()
+    path = folder / f"{module}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, data in members.items():
+            archive.writestr(zipfile.ZipInfo(member, (2021, 6, 1, 0, 0, 0)), data)
+    return path, metadata
+
+
+def _build_index(root: Path) -> dict[str, str]:
+    """The simple index under ``root``; returns each wheel's sha256."""
+    packages = root / "packages"
+    packages.mkdir(parents=True)
+    digests: dict[str, str] = {}
+    project_links: list[str] = []
+    for name, versions in RELEASES.items():
+        links = []
+        for version, requires in versions.items():
+            wheel, metadata = _wheel(packages, name, version, requires)
+            (packages / (wheel.name + ".metadata")).write_bytes(metadata)
+            digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+            meta = hashlib.sha256(metadata).hexdigest()
+            digests[wheel.name] = digest
+            links.append(
+                f'<a href="../../packages/{wheel.name}#sha256={digest}" '
+                f'data-dist-info-metadata="sha256={meta}" data-core-metadata="sha256={meta}">'
+                f"{html.escape(wheel.name)}</a><br>"
+            )
+        page = root / "simple" / name
+        page.mkdir(parents=True)
+        (page / "index.html").write_text(
+            "<!DOCTYPE html><html><body>" + "".join(links) + "</body></html>", encoding="utf-8"
+        )
+        project_links.append(f'<a href="{name}/">{name}</a>')
+    (root / "simple" / "index.html").write_text(
+        "<!DOCTYPE html><html><body>" + "".join(project_links) + "</body></html>",
+        encoding="utf-8",
+    )
+    return digests
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    root = tmp_path_factory.mktemp("index")
+    digests = _build_index(root)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
+    thread.daemon = True
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/simple/", digests
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def _environ(tmp_path: Path, url: str) -> dict[str, str]:
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("UV_", "POETRY_", "PIP_"))
+    }
+    return {
+        **base,
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "HOME": str(tmp_path / "home"),
+        "XDG_CONFIG_HOME": str(tmp_path / "home" / ".config"),
+        "UV_INDEX_URL": url,
+        "UV_DEFAULT_INDEX": url,
+        "UV_CACHE_DIR": str(tmp_path / "uv-cache"),
+        "UV_NO_CONFIG": "1",
+        "UV_PYTHON": sys.executable,
+        "UV_PYTHON_DOWNLOADS": "never",
+        "UV_OFFLINE": "0",
+        "POETRY_CACHE_DIR": str(tmp_path / "poetry-cache"),
+        "POETRY_CONFIG_DIR": str(tmp_path / "poetry-config"),
+        "POETRY_DATA_DIR": str(tmp_path / "poetry-data"),
+        "POETRY_VIRTUALENVS_CREATE": "false",
+        "POETRY_NO_INTERACTION": "1",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+        "NO_COLOR": "1",
+    }
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name, path=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    if found is None:
+        pytest.skip(f"{name} is not installed (pip install {name} into the test environment)")
+    return found
+
+
+def _locked(lock: Path, name: str) -> list[str]:
+    import tomllib
+
+    data = tomllib.loads(lock.read_text(encoding="utf-8"))
+    return [pkg["version"] for pkg in data.get("package", []) if pkg["name"] == name]
+
+
+def test_uv_relock_moves_the_lock_to_the_fix(
+    index: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    uv = _tool("uv")
+    url, _ = index
+    environ = _environ(tmp_path, url)
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "seed-app"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+        'dependencies = [\n    "uvicorn>=0.13,<0.14",  # the server\n    "wsproto",\n]\n',
+        encoding="utf-8",
+    )
+    locked = subprocess.run(
+        [uv, "lock"],
+        cwd=project,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert locked.returncode == 0, locked.stderr
+    assert _locked(project / "uv.lock", "uvicorn") == ["0.13.4"]
+    assert _locked(project / "uv.lock", "wsproto") == ["1.0.0"]
+    outcome = run_fix(
+        [project], INDEX, TARGETS, environ=environ, write=True, root=tmp_path, relock=True
+    )
+    (plan,) = outcome.plans
+    assert plan.relock == "uv lock --upgrade-package uvicorn"
+    (relocked,) = outcome.relocks
+    assert relocked.ok, relocked.message + "\n" + relocked.stderr_tail
+    assert relocked.command.cwd == project
+    assert (project / "pyproject.toml").read_text(encoding="utf-8") == (
+        '[project]\nname = "seed-app"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+        'dependencies = [\n    "uvicorn>=0.14,<0.15",  # the server\n    "wsproto",\n]\n'
+    )
+    assert _locked(project / "uv.lock", "uvicorn") == ["0.14.0"]
+    assert _locked(project / "uv.lock", "click") == ["7.0"]
+    lock_text = (project / "uv.lock").read_text(encoding="utf-8")
+    assert f'registry = "{url.rstrip("/")}' in lock_text and "pypi.org" not in lock_text
+    assert not [f for f in outcome.remaining if f.rule.code == "PA1001"]
+    again = run_fix([project], INDEX, TARGETS, environ=environ, write=True, root=tmp_path)
+    assert again.changes == {} and again.remaining == ()
+
+
+def test_poetry_relock_moves_the_lock_to_the_fix(
+    index: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    poetry = _tool("poetry")
+    url, _ = index
+    environ = _environ(tmp_path, url)
+    project = tmp_path / "app"
+    project.mkdir()
+    manifest = (
+        '[tool.poetry]\nname = "seed-app"\nversion = "0.1.0"\ndescription = ""\n'
+        'authors = ["Someone <someone@example.org>"]\npackage-mode = false\n\n'
+        "[tool.poetry.dependencies]\n"
+        'python = "^3.11"\n'
+        'uvicorn = { version = "^0.13.4", optional = false }\n'
+        'wsproto = "*"\n\n'
+        "[[tool.poetry.source]]\n"
+        'name = "loopback"\n'
+        f'url = "{url}"\n'
+        'priority = "primary"\n'
+    )
+    (project / "pyproject.toml").write_text(manifest, encoding="utf-8")
+    locked = subprocess.run(
+        [poetry, "lock", "--no-interaction"],
+        cwd=project,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert locked.returncode == 0, locked.stdout + locked.stderr
+    assert _locked(project / "poetry.lock", "uvicorn") == ["0.13.4"]
+    assert _locked(project / "poetry.lock", "wsproto") == ["1.0.0"]
+    outcome = run_fix(
+        [project], INDEX, TARGETS, environ=environ, write=True, root=tmp_path, relock=True
+    )
+    (plan,) = [plan for plan in outcome.plans if plan.finding.rule.code == "PA1001"]
+    assert plan.relock == "poetry update uvicorn"
+    (relocked,) = outcome.relocks
+    assert relocked.ok, relocked.message + "\n" + relocked.stderr_tail
+    assert relocked.command.argv[:3] == ("poetry", "update", "--lock")
+    assert (project / "pyproject.toml").read_text(encoding="utf-8") == manifest.replace(
+        '"^0.13.4"', '"^0.14.0"'
+    )
+    assert _locked(project / "poetry.lock", "uvicorn") == ["0.14.0"]
+    lock_text = (project / "poetry.lock").read_text(encoding="utf-8")
+    assert 'reference = "loopback"' in lock_text and "pypi.org" not in lock_text
+    assert not [f for f in outcome.remaining if f.rule.code == "PA1001"]
+
+
+def test_hashes_come_from_the_index_the_file_names(
+    index: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    url, digests = index
+    old = "1" * 64
+    text = (
+        f"--index-url {url}\n"
+        "# pinned with hashes\n"
+        f"uvicorn==0.13.4 \\\n    --hash=sha256:{old}\n"
+        f"wsproto==1.0.0 \\\n    --hash=sha256:{'2' * 64}\n"
+    )
+    (tmp_path / "requirements.txt").write_text(text, encoding="utf-8")
+    outcome = run_fix([tmp_path], INDEX, TARGETS, environ={}, write=True, root=tmp_path)
+    (plan,) = outcome.plans
+    assert plan.blocked is None, plan.blocked
+    new = digests["uvicorn-0.14.0-py3-none-any.whl"]
+    assert (tmp_path / "requirements.txt").read_text(encoding="utf-8") == text.replace(
+        "uvicorn==0.13.4", "uvicorn==0.14.0"
+    ).replace(old, new)
+    assert f"new --hash values for uvicorn 0.14.0 from {url}" in plan.summary
+
+
+def test_hashes_without_an_index_are_never_written_half_done(tmp_path: Path) -> None:
+    text = f"uvicorn==0.13.4 --hash=sha256:{'1' * 64}\nwsproto==1.0.0 --hash=sha256:{'2' * 64}\n"
+    (tmp_path / "requirements.txt").write_text(text, encoding="utf-8")
+    outcome = run_fix([tmp_path], INDEX, TARGETS, environ={}, write=True, root=tmp_path)
+    (plan,) = outcome.plans
+    assert plan.blocked is not None
+    assert "names no --index-url" in plan.blocked
+    assert "pip-compile --generate-hashes --upgrade-package uvicorn" in plan.blocked
+    assert (tmp_path / "requirements.txt").read_text(encoding="utf-8") == text
+
+
+def test_the_index_shows_the_remedy_needs_a_second_move(
+    index: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    url, _ = index
+    (tmp_path / "requirements.txt").write_text(
+        "uvicorn==0.13.4\nwsproto==1.0.0\nclick==6.7\n", encoding="utf-8"
+    )
+    offline = run_fix([tmp_path], INDEX, TARGETS, environ={}, write=False, root=tmp_path)
+    assert "uvicorn 0.14.0 are unknown offline" in offline.plans[0].summary
+    outcome = run_fix(
+        [tmp_path], INDEX, TARGETS, environ={}, write=True, root=tmp_path, index_url=url
+    )
+    (plan,) = outcome.plans
+    assert plan.blocked is None, plan.blocked
+    assert "uvicorn 0.14.0 needs click>=7.0, so click 6.7 -> 7.0" in plan.summary
+    assert (tmp_path / "requirements.txt").read_text(encoding="utf-8") == (
+        "uvicorn==0.14.0\nwsproto==1.0.0\nclick==7.0\n"
+    )
+    refused = tmp_path / "refused"
+    refused.mkdir()
+    (refused / "requirements.txt").write_text(
+        "uvicorn==0.13.4\nwsproto==1.0.0\nclick==6.7\n", encoding="utf-8"
+    )
+    narrow = run_fix(
+        [refused],
+        INDEX,
+        TARGETS,
+        environ={},
+        write=False,
+        root=tmp_path,
+        index_url=url,
+        max_bump="minor",
+    )
+    blocked = narrow.plans[0].blocked or ""
+    assert "so click 6.7 -> 7.0, a major bump beyond the allowed minor bump" in blocked
+
+
+def test_a_locked_dependent_that_caps_the_fix_is_moved_too(
+    index: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    """seed-lib 1.0 requires uvicorn<0.14: offline that refuses the uvicorn
+    remedy (the next remedy is taken); with the index, seed-lib 1.1 allows it."""
+    project = tmp_path / "app"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "fix" / "capped", project)
+    offline = run_fix([project], INDEX, TARGETS, environ={}, write=False, root=tmp_path)
+    (plan,) = [p for p in offline.plans if p.finding.rule.code == "PA1001"]
+    assert plan.remedy is not None and plan.remedy.package == "wsproto"
+    online = run_fix(
+        [project], INDEX, TARGETS, environ={}, write=False, root=tmp_path, index_url=url_of(index)
+    )
+    (plan,) = [p for p in online.plans if p.finding.rule.code == "PA1001"]
+    assert plan.remedy is not None and plan.remedy.package == "uvicorn", plan.blocked
+    assert "seed-lib 1.0 requires uvicorn<0.14, so seed-lib 1.0 -> 1.1" in plan.summary
+    assert plan.relock == "poetry update uvicorn seed-lib"
+
+
+def url_of(index: tuple[str, dict[str, str]]) -> str:
+    return index[0]
+
+
+def test_latest_strategy_takes_the_newest_release_outside_the_bad_range(
+    index: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    url, _ = index
+    (tmp_path / "requirements.txt").write_text(
+        "uvicorn==0.13.4\nwsproto==1.0.0\n", encoding="utf-8"
+    )
+    outcome = run_fix(
+        [tmp_path],
+        INDEX,
+        TARGETS,
+        environ={},
+        write=True,
+        root=tmp_path,
+        strategy="latest",
+        index_url=url,
+    )
+    assert outcome.plans[0].summary.startswith("uvicorn 0.13.4 -> 0.15.0")
+    assert (tmp_path / "requirements.txt").read_text(encoding="utf-8") == (
+        "uvicorn==0.15.0\nwsproto==1.0.0\n"
+    )
+
+
+def test_simple_index_lists_files_and_reads_metadata(index: tuple[str, dict[str, str]]) -> None:
+    from packaging.version import Version
+
+    url, digests = index
+    client = SimpleIndex(url)
+    assert [str(v) for v in client.versions("uvicorn")] == ["0.13.4", "0.14.0", "0.15.0"]
+    (wheel,) = client.release_files("uvicorn", Version("0.14.0"))
+    assert wheel.hashes["sha256"] == digests[wheel.filename]
+    assert wheel.metadata
+    requires = client.requirements("uvicorn", Version("0.14.0"))
+    assert requires is not None and [str(r) for r in requires] == ["click>=7.0"]
