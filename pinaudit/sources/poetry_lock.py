@@ -30,7 +30,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from pinaudit.locator import TomlMap, load_toml
+from pinaudit.locator import TomlMap
 from pinaudit.model import Dependency, Manifest, ManifestKind, Role
 from pinaudit.poetry_constraints import (
     PoetryConstraintError,
@@ -42,9 +42,9 @@ from pinaudit.sources.registry import (
     FileContext,
     LockedPackage,
     and_markers,
-    failed,
-    lock_version_problem,
+    lock_entries,
     normalize,
+    read_lock,
 )
 from pinaudit.textfile import SourceText
 
@@ -131,23 +131,7 @@ def _hashes_by_name(metadata: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
 
 
 def _read(source: SourceText) -> tuple[FileContext, dict[str, Any], TomlMap, bool] | Manifest:
-    loaded = load_toml(source, {"package": "version"})
-    if not isinstance(loaded, tuple):
-        return failed(source, ManifestKind.POETRY_LOCK, loaded, "poetry")
-    data, located = loaded
-    context = FileContext(source)
-    metadata = data.get("metadata")
-    readable = True
-    if isinstance(metadata, dict) and "lock-version" in metadata:
-        node = located.get("metadata", "lock-version")
-        readable = lock_version_problem(
-            context,
-            str(metadata["lock-version"]),
-            KNOWN_LOCK_VERSION,
-            node.start if node is not None else None,
-            "poetry.lock",
-        )
-    return context, data, located, readable
+    return read_lock(source, ManifestKind.POETRY_LOCK, "poetry", "lock-version", KNOWN_LOCK_VERSION)
 
 
 def parse_poetry_lock(source: SourceText) -> Manifest:
@@ -168,26 +152,15 @@ def parse_poetry_lock(source: SourceText) -> Manifest:
     path = source.path
     entry_spans = context.entry_spans
     marker_of = context.marker
-    count = len(packages)
-    entries = located.elements("package", count)
-    versions = located.element_strings("package", "version", count)
-    for index, package in enumerate(packages):
-        entry = entries[index]
-        entry_start = entry[0] if entry is not None else None
-        if type(package) is not dict or entry is None:
-            context.problem(f"package entry {index + 1} is not a table", entry_start)
-            continue
-        raw_name = package.get("name")
+    for item in lock_entries(context, packages, located, "package"):
+        package, entry, entry_start, raw_name = item.table, item.entry, item.start, item.raw_name
         version_text = package.get("version")
-        if not isinstance(raw_name, str):
-            context.problem("locked package without a name", entry_start, "missing-name")
-            continue
         if not isinstance(version_text, str):
             context.problem(
                 f"locked package {raw_name!r} has no version", entry_start, "missing-version"
             )
             continue
-        offsets = versions[index]
+        offsets = item.version
         try:
             version = Version(version_text)
         except InvalidVersion:

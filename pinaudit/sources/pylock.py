@@ -38,6 +38,7 @@ from pinaudit.model import Dependency, Manifest, ManifestKind, Role
 from pinaudit.sources.registry import (
     FileContext,
     failed,
+    lock_entries,
     lock_version_problem,
     normalize,
 )
@@ -119,25 +120,14 @@ def parse_pylock(source: SourceText, *, validate: bool = True) -> Manifest:
         context.problem("'packages' should be an array of tables", None)
         packages = []
     dependencies: list[Dependency] = []
-    count = len(packages)
-    entries = located.elements("packages", count)
-    versions = located.element_strings("packages", "version", count)
-    for index, package in enumerate(packages):
-        entry = entries[index]
-        entry_start = entry[0] if entry is not None else None
-        if type(package) is not dict or entry is None:
-            context.problem(f"package entry {index + 1} is not a table", entry_start)
-            continue
-        raw_name = package.get("name")
-        if not isinstance(raw_name, str):
-            context.problem("locked package without a name", entry_start, "missing-name")
-            continue
+    for item in lock_entries(context, packages, located, "packages"):
+        package, entry, entry_start, raw_name = item.table, item.entry, item.start, item.raw_name
         url, editable, direct = _direct(package)
         version_text = package.get("version")
         version: Version | None = None
         offsets = None
         if isinstance(version_text, str):
-            offsets = versions[index]
+            offsets = item.version
             try:
                 version = Version(version_text)
             except InvalidVersion:

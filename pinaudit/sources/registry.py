@@ -53,15 +53,16 @@ requirement written without a version it is the empty span where one would go.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from pinaudit.discover import kind_for as _discover_kind_for
-from pinaudit.locator import SpanMaker
+from pinaudit.locator import SpanMaker, TomlMap, load_toml
 from pinaudit.model import Comment, Dependency, Manifest, ManifestKind, Problem, Span
 from pinaudit.textfile import SourceText
 
@@ -327,3 +328,78 @@ def python_specifier(value: object) -> SpecifierSet | None:
         return to_specifier(value)
     except ValueError:
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class LockEntry:
+    """One ``[[package]]`` table of a lockfile that has a name, with its offsets.
+
+    ``entry`` is the table's (start, end) character offsets; ``version`` those of
+    its ``version`` string, when it has one.
+    """
+
+    index: int
+    table: dict[str, Any]
+    entry: tuple[int, int]
+    raw_name: str
+    version: tuple[int, int] | None
+
+    @property
+    def start(self) -> int:
+        return self.entry[0]
+
+
+def lock_entries(
+    context: FileContext, packages: list[Any], located: TomlMap, key: str
+) -> Iterator[LockEntry]:
+    """The named package tables of a lock, in order; anything else is a located Problem.
+
+    Every lock format shares this walk: tables that are not tables and packages
+    without a name are reported where they stand, and the rest of the lock is
+    still read.
+    """
+    count = len(packages)
+    entries = located.elements(key, count)
+    versions = located.element_strings(key, "version", count)
+    for index, package in enumerate(packages):
+        entry = entries[index]
+        entry_start = entry[0] if entry is not None else None
+        if type(package) is not dict or entry is None:
+            context.problem(f"package entry {index + 1} is not a table", entry_start)
+            continue
+        raw_name = package.get("name")
+        if not isinstance(raw_name, str):
+            context.problem("locked package without a name", entry_start, "missing-name")
+            continue
+        yield LockEntry(index, package, entry, raw_name, versions[index])
+
+
+def read_lock(
+    source: SourceText,
+    kind: ManifestKind,
+    tool: str,
+    version_key: str,
+    known: tuple[int, ...],
+) -> tuple[FileContext, dict[str, Any], TomlMap, bool] | Manifest:
+    """Load a TOML lock whose format version sits in ``[metadata]``.
+
+    Returns the parse state and whether the format version can be read, or the
+    Manifest of a file that is not TOML at all.
+    """
+    loaded = load_toml(source, {"package": "version"})
+    if not isinstance(loaded, tuple):
+        return failed(source, kind, loaded, tool)
+    data, located = loaded
+    context = FileContext(source)
+    metadata = data.get("metadata")
+    readable = True
+    if isinstance(metadata, dict) and version_key in metadata:
+        node = located.get("metadata", version_key)
+        readable = lock_version_problem(
+            context,
+            str(metadata[version_key]),
+            known,
+            node.start if node is not None else None,
+            f"{tool}.lock",
+        )
+    return context, data, located, readable

@@ -42,6 +42,7 @@ from pinaudit.sources.registry import (
     FileContext,
     LockedPackage,
     failed,
+    lock_entries,
     lock_version_problem,
     normalize,
 )
@@ -111,25 +112,14 @@ def parse_uv_lock(source: SourceText) -> Manifest:
     path = source.path
     entry_spans = context.entry_spans
     marker_of = context.marker
-    count = len(packages)
-    entries = located.elements("package", count)
-    versions = located.element_strings("package", "version", count)
-    for index, package in enumerate(packages):
-        entry = entries[index]
-        entry_start = entry[0] if entry is not None else None
-        if type(package) is not dict or entry is None:
-            context.problem(f"package entry {index + 1} is not a table", entry_start)
-            continue
-        raw_name = package.get("name")
-        if not isinstance(raw_name, str):
-            context.problem("locked package without a name", entry_start, "missing-name")
-            continue
+    for item in lock_entries(context, packages, located, "package"):
+        package, entry, entry_start, raw_name = item.table, item.entry, item.start, item.raw_name
         url, editable, local = _source(package.get("source"))
         version_text = package.get("version")
         version: Version | None = None
         offsets = None
         if isinstance(version_text, str):
-            offsets = versions[index]
+            offsets = item.version
             try:
                 version = Version(version_text)
             except InvalidVersion:
@@ -148,10 +138,10 @@ def parse_uv_lock(source: SourceText) -> Manifest:
         forks = package.get("resolution-markers")
         if isinstance(forks, list) and forks:
             parsed = [marker_of(text, entry_start) for text in forks if isinstance(text, str)]
-            if parsed and all(item is not None for item in parsed):
+            if parsed and all(fork is not None for fork in parsed):
                 marker = parsed[0]
-                for item in parsed[1:]:
-                    marker = marker | item  # type: ignore[operator]
+                for fork in parsed[1:]:
+                    marker = marker | fork  # type: ignore[operator]
         entry_span, version_span = entry_spans(entry[0], entry[1], offsets)
         dependencies.append(
             Dependency(
