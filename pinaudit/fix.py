@@ -655,6 +655,7 @@ def plan_fixes(
     known: dict[str, Knowledge] = {}
     plans: list[FixPlan] = []
     taken: dict[tuple[Path, int, int], str] = {}
+    owner: dict[tuple[Path, int, int], int] = {}
     for finding in findings:
         environment = by_name[finding.environment]
         if environment.name not in known:
@@ -678,14 +679,50 @@ def plan_fixes(
             None,
         )
         if clash is not None:
-            plan = FixPlan(
-                finding,
-                blocked=f"its edit at {clash.path}:{clash.span.line} conflicts with an earlier fix",
-            )
+            key = (clash.path, clash.span.start, clash.span.end)
+            earlier = plans[owner[key]]
+            if _covers(plan, earlier):
+                # The later, larger move fixes both findings: both plans carry it.
+                plans[owner[key]] = replace(
+                    earlier,
+                    edits=plan.edits,
+                    summary=f"{plan.summary} (together with {plan.finding.rule.code})",
+                )
+            elif _covers(earlier, plan):
+                plan = replace(
+                    earlier,
+                    finding=finding,
+                    summary=f"{earlier.summary} (together with {earlier.finding.rule.code})",
+                )
+            else:
+                plan = FixPlan(
+                    finding,
+                    blocked=f"its edit at {clash.path}:{clash.span.line} "
+                    "conflicts with an earlier fix",
+                )
         for edit in plan.edits:
-            taken[(edit.path, edit.span.start, edit.span.end)] = edit.replacement
+            key = (edit.path, edit.span.start, edit.span.end)
+            taken[key] = edit.replacement
+            owner[key] = len(plans)
         plans.append(plan)
     return plans
+
+
+def _covers(plan: FixPlan, other: FixPlan) -> bool:
+    """Whether ``plan``'s move also takes ``other``'s package out of ``other``'s bad range.
+
+    Two advisories on one pin (fixed in 2.10.1 and in 2.11.3) want two edits of
+    the same characters; the larger move fixes both, so it serves both.
+    """
+    if plan.remedy is None or other.remedy is None or other.blocked is not None:
+        return False
+    if plan.remedy.package != other.remedy.package or len(plan.edits) != len(other.edits):
+        return False
+    try:
+        condition = other.finding.rule.condition(plan.remedy.package)
+    except KeyError:
+        return False
+    return not condition.range.contains(plan.remedy.version)
 
 
 def apply_edits(text: str, edits: Sequence[TextEdit]) -> str:
