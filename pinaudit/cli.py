@@ -966,7 +966,7 @@ def _load_for_listing(
 def rules_group(
     context: click.Context, rule_paths: tuple[Path, ...], no_builtin_rules: bool, isolated: bool
 ) -> None:
-    """List the rules (code, severity, slug), or validate and test rule packs.
+    """List the rules (code, severity, slug), or validate, test and document rule packs.
 
     \b
     Examples:
@@ -974,6 +974,7 @@ def rules_group(
       pinaudit rules --rules our-rules/
       pinaudit rules validate our-rules/
       pinaudit rules test our-rules/
+      pinaudit rules docs --check
     """
     if context.invoked_subcommand is not None:
         return
@@ -1065,6 +1066,99 @@ def rules_test(paths: tuple[Path, ...]) -> None:
         click.echo(f"{len(failures)} of {examples} examples failed.")
         sys.exit(int(ExitCode.FINDINGS))
     click.echo(f"{examples} examples of {len(loaded.rules)} rules passed.")
+
+
+@rules_group.command("docs")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("docs/rules"),
+    show_default=True,
+    help="Folder for the rule pages and their index (README.md).",
+)
+@click.option(
+    "--readme",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("README.md"),
+    show_default=True,
+    help="README whose rules table (between <!-- rules-table:start --> and "
+    "<!-- rules-table:end -->) is kept current; left alone when the file does not exist.",
+)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 listing out-of-date files.")
+def rules_docs(paths: tuple[Path, ...], output: Path, readme: Path, check: bool) -> None:
+    """Write a Markdown page per rule, the index of the pages and the README's rules table.
+
+    PATHS are rule files or folders (default: the shipped rules and pinaudit's
+    own checks). Pages of rules that no longer exist are removed. With --check,
+    nothing is written: exit 1 and list the files a run would change, for CI.
+
+    \b
+    Examples:
+      pinaudit rules docs
+      pinaudit rules docs --check
+      pinaudit rules docs our-rules/ --output docs/our-rules --readme docs/our-rules.md
+    """
+    from pinaudit import ruledocs
+
+    loaded = load_rules(list(paths) or [builtin_rules_path()])
+    # A rule with a problem is left out of the set; its page would be deleted.
+    _report_rule_problems(loaded.problems)
+    rules = loaded.rules if paths else (*loaded.rules, *_internal_rules())
+    wanted = {output / name: text for name, text in ruledocs.render_pages(rules).items()}
+    stale = sorted(
+        path
+        for path in (output.iterdir() if output.is_dir() else ())
+        if path.is_file() and ruledocs.is_page(path.name) and path not in wanted
+    )
+    context = click.get_current_context()
+    if (
+        not readme.is_file()
+        and context.get_parameter_source("readme") is ParameterSource.COMMANDLINE
+    ):
+        _fail(f"no such README: {readme}")
+    if readme.is_file():
+        prefix = Path(os.path.relpath(output, readme.parent)).as_posix()
+        table = ruledocs.render_table(rules, "" if prefix == "." else f"{prefix}/")
+        try:
+            current = readme.read_bytes().decode("utf-8")
+            wanted[readme] = ruledocs.with_table(current, table)
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            _fail(f"cannot update the rules table in {readme}: {error}")
+    changed = [path for path, text in wanted.items() if not _same_text(path, text)]
+    if check:
+        for path in changed:
+            click.echo(f"{path}: {'out of date' if path.exists() else 'missing'}")
+        for path in stale:
+            click.echo(f"{path}: names no rule; would be removed")
+        if changed or stale:
+            count = len(changed) + len(stale)
+            click.echo(
+                f"{count} file{'s' if count != 1 else ''} out of date: run `pinaudit rules docs`."
+            )
+            sys.exit(int(ExitCode.FINDINGS))
+        click.echo(f"Rule docs up to date ({len(rules)} rules).")
+        return
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        for path in changed:
+            write_atomically(path, wanted[path])
+            click.echo(f"wrote {path}")
+        for path in stale:
+            path.unlink()
+            click.echo(f"removed {path}")
+    except OSError as error:
+        _fail(f"cannot write the rule docs: {error.strerror or error}")
+    click.echo(f"Rule docs up to date ({len(rules)} rules).")
+
+
+def _same_text(path: Path, text: str) -> bool:
+    """Whether ``path`` holds ``text``, line endings aside (a Windows checkout has CRLF)."""
+    try:
+        current = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return current.replace("\r\n", "\n") == text.replace("\r\n", "\n")
 
 
 def _describe_rule(rule: Rule) -> Iterable[str]:

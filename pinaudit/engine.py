@@ -56,6 +56,21 @@ class _Allowed:
 _ABSENT = _Allowed(None, (), False)
 
 
+class _Column:
+    """Which entries of one package apply on each of the view's targets.
+
+    ``sets`` holds the distinct entry sets and ``on`` the position of each
+    target's set in it, so a rule finds the targets that get the same answer
+    by comparing small integers instead of re-filtering entries per target.
+    """
+
+    __slots__ = ("on", "sets")
+
+    def __init__(self, sets: tuple[tuple[Dependency, ...], ...], on: tuple[int, ...]) -> None:
+        self.sets = sets
+        self.on = on
+
+
 class _View:
     """One environment as the engine reads it, with every derived value memoised.
 
@@ -65,33 +80,40 @@ class _View:
     target or the rule, and computed once per environment.
     """
 
-    def __init__(self, grouped: Mapping[str, Sequence[Dependency]], pre: bool) -> None:
+    def __init__(
+        self, grouped: Mapping[str, Sequence[Dependency]], pre: bool, targets: Sequence[Target]
+    ) -> None:
         self.grouped = grouped
         self.pre = pre
-        self._applying: dict[tuple[str, Target, bool], tuple[Dependency, ...]] = {}
-        self._unmarked: dict[str, bool] = {}
+        self.targets = tuple(targets)
+        self._columns: dict[tuple[str, bool], _Column] = {}
         # Keyed by the entries' identities: they live as long as the view, and
         # hashing frozen dataclasses that hold specifier sets is not cheap.
         self._allowed: dict[tuple[int, ...], _Allowed] = {}
 
-    def unmarked(self, name: str) -> bool:
-        """No entry of ``name`` has a marker: every target sees the same entries."""
-        found = self._unmarked.get(name)
-        if found is None:
-            found = all(dep.marker is None for dep in self.grouped[name])
-            self._unmarked[name] = found
-        return found
-
-    def applying(self, name: str, target: Target, declared_only: bool) -> tuple[Dependency, ...]:
-        key = (name, target, declared_only)
-        found = self._applying.get(key)
-        if found is None:
-            found = tuple(
-                dep
-                for dep in self.grouped[name]
-                if holds(dep.marker, target) and not (declared_only and dep.role is Role.LOCK)
-            )
-            self._applying[key] = found
+    def column(self, name: str, declared_only: bool) -> _Column:
+        """The entries of ``name`` (without locks when ``declared_only``) on each target."""
+        key = (name, declared_only)
+        found = self._columns.get(key)
+        if found is not None:
+            return found
+        entries = tuple(
+            dep for dep in self.grouped[name] if not (declared_only and dep.role is Role.LOCK)
+        )
+        if all(dep.marker is None for dep in entries):
+            found = _Column((entries,), (0,) * len(self.targets))
+        else:
+            slots: dict[tuple[int, ...], int] = {}
+            sets: list[tuple[Dependency, ...]] = []
+            on: list[int] = []
+            for target in self.targets:
+                applying = tuple(dep for dep in entries if holds(dep.marker, target))
+                slot = slots.setdefault(tuple(map(id, applying)), len(sets))
+                if slot == len(sets):
+                    sets.append(applying)
+                on.append(slot)
+            found = _Column(tuple(sets), tuple(on))
+        self._columns[key] = found
         return found
 
     def allowed(self, entries: tuple[Dependency, ...]) -> _Allowed:
@@ -116,7 +138,7 @@ class _View:
             versioned,
             key=lambda dep: (
                 dep.pinned is None,
-                not str(dep.specifier),
+                len(dep.specifier) == 0,
                 dep.role is Role.CONSTRAIN,
             ),
         )
@@ -162,45 +184,37 @@ def _states_a_version(involved: Sequence[Involved]) -> bool:
     )
 
 
-def evaluate_rule(
-    rule: Rule,
-    view: _View,
-    targets: Sequence[Target],
-    environment: str,
-) -> Finding | None:
-    if any(name not in view.grouped for name in rule.names):
-        return None
+def evaluate_rule(rule: Rule, view: _View, environment: str) -> Finding | None:
+    grouped = view.grouped
+    for condition in rule.packages:
+        if condition.name not in grouped:
+            return None
+    targets = view.targets
     last = len(rule.packages) - 1
+    # A stale cap's capped package comes last; a lock that merely holds an old
+    # release is not a cap, only a declared entry is.
+    stale = rule.kind is RuleKind.STALE_CAP
+    columns = [
+        view.column(condition.name, stale and position == last)
+        for position, condition in enumerate(rule.packages)
+    ]
     # Targets on which the same entries apply get the same answer: group them.
-    groups: dict[tuple[tuple[int, ...], ...], list[Target]] = {}
-    entries_of: dict[tuple[tuple[int, ...], ...], list[tuple[Dependency, ...]]] = {}
-    uniform = rule.marker is None and all(view.unmarked(name) for name in rule.names)
-    for target in targets[:1] if uniform else targets:
-        if not holds(rule.marker, target):
-            continue
-        applying = [
-            # A stale cap's capped package comes last; a lock that merely holds
-            # an old release is not a cap, only a declared entry is.
-            view.applying(
-                condition.name, target, rule.kind is RuleKind.STALE_CAP and position == last
-            )
-            for position, condition in enumerate(rule.packages)
-        ]
-        key = tuple(tuple(map(id, entries)) for entries in applying)
-        if key not in groups:
-            groups[key] = []
-            entries_of[key] = applying
-        groups[key].append(target)
-    if uniform and groups:
-        (only,) = groups
-        groups[only] = list(targets)
+    groups: dict[tuple[int, ...], list[Target]] = {}
+    if rule.marker is None and all(len(column.sets) == 1 for column in columns):
+        if targets:
+            groups[(0,) * len(columns)] = list(targets)
+    else:
+        slots = zip(*(column.on for column in columns), strict=True)
+        for target, key in zip(targets, slots, strict=True):
+            if holds(rule.marker, target):
+                groups.setdefault(key, []).append(target)
     best = 0
     matched: list[Target] = []
     involved: tuple[Involved, ...] = ()
     for key, group in groups.items():
         items: list[Involved] = []
-        for condition, entries in zip(rule.packages, entries_of[key], strict=True):
-            found, deciding = _package_relation(view.allowed(entries), rule, condition)
+        for condition, column, slot in zip(rule.packages, columns, key, strict=True):
+            found, deciding = _package_relation(view.allowed(column.sets[slot]), rule, condition)
             if found is Relation.NEVER:
                 break
             items.append(Involved(condition.name, found, deciding))
@@ -239,9 +253,9 @@ def evaluate(
         for rule in index.get(name, ()):
             candidates.setdefault(rule.code, rule)
     findings = []
-    view = _View(grouped, allows_prereleases(environment))
+    view = _View(grouped, allows_prereleases(environment), targets)
     for code in sorted(candidates):
-        finding = evaluate_rule(candidates[code], view, targets, environment.name)
+        finding = evaluate_rule(candidates[code], view, environment.name)
         if finding is not None:
             findings.append(finding)
     return findings
