@@ -952,16 +952,25 @@ def _load_for_listing(
     return RuleSet((*loaded.rules, *_internal_rules()), loaded.problems)
 
 
+def _rule_pack_options(function: _F) -> _F:
+    """``--rules``, ``--no-builtin-rules`` and ``--isolated``, shared by rule commands."""
+    function = click.option("--isolated", is_flag=True, help="Ignore the settings' rule-paths.")(
+        function
+    )
+    function = click.option(
+        "--no-builtin-rules", is_flag=True, help="Do not load the shipped rules."
+    )(function)
+    return click.option(
+        "--rules",
+        "rule_paths",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="Extra rule file or folder.",
+    )(function)
+
+
 @main.group("rules", invoke_without_command=True)
-@click.option(
-    "--rules",
-    "rule_paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Extra rule file or folder.",
-)
-@click.option("--no-builtin-rules", is_flag=True, help="Do not load the shipped rules.")
-@click.option("--isolated", is_flag=True, help="Ignore the settings' rule-paths.")
+@_rule_pack_options
 @click.pass_context
 def rules_group(
     context: click.Context, rule_paths: tuple[Path, ...], no_builtin_rules: bool, isolated: bool
@@ -1190,15 +1199,7 @@ def _describe_rule(rule: Rule) -> Iterable[str]:
 
 @main.command("rule")
 @click.argument("code")
-@click.option(
-    "--rules",
-    "rule_paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Extra rule file or folder.",
-)
-@click.option("--no-builtin-rules", is_flag=True, help="Do not load the shipped rules.")
-@click.option("--isolated", is_flag=True, help="Ignore the settings' rule-paths.")
+@_rule_pack_options
 @click.pass_context
 def explain_rule(
     context: click.Context,

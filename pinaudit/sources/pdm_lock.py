@@ -21,8 +21,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from packaging.markers import InvalidMarker, Marker
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
@@ -32,8 +30,10 @@ from pinaudit.sources.registry import (
     DeclaredRequirement,
     FileContext,
     LockedPackage,
+    declared_from_pep508,
     lock_entries,
     normalize,
+    optional_marker,
     read_lock,
 )
 from pinaudit.textfile import SourceText
@@ -163,31 +163,6 @@ def parse_pdm_lock(source: SourceText) -> Manifest:
     )
 
 
-def _marker(text: object) -> Marker | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return Marker(text)
-    except (InvalidMarker, RecursionError):
-        return None
-
-
-def _from_string(text: str) -> DeclaredRequirement | None:
-    try:
-        requirement = Requirement(text)
-    except (InvalidRequirement, RecursionError):
-        return None
-    return DeclaredRequirement(
-        name=normalize(requirement.name),
-        constraint=str(requirement.specifier),
-        specifier=requirement.specifier,
-        alternatives=(requirement.specifier,),
-        marker=requirement.marker,
-        extras=frozenset(normalize(extra) for extra in requirement.extras),
-        url=requirement.url,
-    )
-
-
 def _from_table(name: str, spec: object) -> DeclaredRequirement | None:
     """Lock formats before 4.0: ``name = "specifier"`` or ``{version, marker}``."""
     constraint = ""
@@ -196,7 +171,7 @@ def _from_table(name: str, spec: object) -> DeclaredRequirement | None:
         constraint = spec
     elif isinstance(spec, dict):
         constraint = str(spec.get("version", ""))
-        marker = _marker(spec.get("marker"))
+        marker = optional_marker(spec.get("marker"))
     constraint = "" if constraint == "*" else constraint
     try:
         specifier = SpecifierSet(constraint)
@@ -231,14 +206,14 @@ def locked_dependencies(source: SourceText) -> tuple[LockedPackage, ...]:
         declared = package.get("dependencies")
         requires: list[DeclaredRequirement | None] = []
         if isinstance(declared, list):
-            requires = [_from_string(str(item)) for item in declared]
+            requires = [declared_from_pep508(str(item)) for item in declared]
         elif isinstance(declared, dict):
             requires = [_from_table(name, spec) for name, spec in declared.items()]
         result.append(
             LockedPackage(
                 name=normalize(package["name"]),
                 version=version,
-                marker=_marker(package.get("marker")),
+                marker=optional_marker(package.get("marker")),
                 dependencies=tuple(item for item in requires if item is not None),
                 source_url=_source(package)[0],
             )

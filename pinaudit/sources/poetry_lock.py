@@ -25,8 +25,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from packaging.markers import InvalidMarker, Marker
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
@@ -42,8 +40,10 @@ from pinaudit.sources.registry import (
     FileContext,
     LockedPackage,
     and_markers,
+    declared_from_pep508,
     lock_entries,
     normalize,
+    optional_marker,
     read_lock,
 )
 from pinaudit.textfile import SourceText
@@ -255,35 +255,11 @@ def _declared(name: str, spec: object) -> list[DeclaredRequirement]:
             constraint=constraint,
             specifier=to_specifier(constraint),
             alternatives=parse_poetry_constraint(constraint),
-            marker=_marker_or_none(marker_text),
+            marker=optional_marker(marker_text),
             extras=extras,
             url=url,
         )
     ]
-
-
-def _marker_or_none(text: str | None) -> Marker | None:
-    try:
-        return Marker(text) if text else None
-    except (InvalidMarker, RecursionError):
-        return None
-
-
-def _extra_requirement(text: str) -> DeclaredRequirement | None:
-    """An entry of ``[package.extras]``: ``"name (>=1.0)"`` or a PEP 508 string."""
-    try:
-        requirement = Requirement(text)
-    except (InvalidRequirement, RecursionError):
-        return None
-    return DeclaredRequirement(
-        name=normalize(requirement.name),
-        constraint=str(requirement.specifier),
-        specifier=requirement.specifier,
-        alternatives=(requirement.specifier,),
-        marker=requirement.marker,
-        extras=frozenset(normalize(extra) for extra in requirement.extras),
-        url=requirement.url,
-    )
 
 
 def locked_dependencies(source: SourceText) -> tuple[LockedPackage, ...]:
@@ -322,9 +298,9 @@ def locked_dependencies(source: SourceText) -> tuple[LockedPackage, ...]:
         if isinstance(raw_extras, dict):
             for extra, items in raw_extras.items():
                 if isinstance(items, list):
-                    parsed = [_extra_requirement(str(item)) for item in items]
+                    parsed = [declared_from_pep508(str(item)) for item in items]
                     extras[normalize(extra)] = tuple(item for item in parsed if item is not None)
-        marker = _marker_or_none(_marker_text(package))
+        marker = optional_marker(_marker_text(package))
         result.append(
             LockedPackage(
                 name=normalize(package["name"]),

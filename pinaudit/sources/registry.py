@@ -58,6 +58,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from packaging.markers import InvalidMarker, Marker
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
@@ -403,3 +404,35 @@ def read_lock(
             f"{tool}.lock",
         )
     return context, data, located, readable
+
+
+def optional_marker(text: object) -> Marker | None:
+    """A lock's dependency marker, or None when absent or unreadable.
+
+    Used for the resolver's view of a lock, where a marker that does not parse
+    is left out rather than reported: the lock entry itself is reported by the
+    parser that reads it.
+    """
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return Marker(text)
+    except (InvalidMarker, RecursionError):
+        return None
+
+
+def declared_from_pep508(text: str) -> DeclaredRequirement | None:
+    """A PEP 508 string a lock records for a package, as the resolver reads it."""
+    try:
+        requirement = Requirement(text)
+    except (InvalidRequirement, RecursionError):
+        return None
+    return DeclaredRequirement(
+        name=normalize(requirement.name),
+        constraint=str(requirement.specifier),
+        specifier=requirement.specifier,
+        alternatives=(requirement.specifier,),
+        marker=requirement.marker,
+        extras=frozenset(normalize(extra) for extra in requirement.extras),
+        url=requirement.url,
+    )

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from packaging.markers import InvalidMarker, Marker
+from packaging.markers import Marker
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
@@ -45,6 +45,7 @@ from pinaudit.sources.registry import (
     lock_entries,
     lock_version_problem,
     normalize,
+    optional_marker,
 )
 from pinaudit.textfile import SourceText
 
@@ -171,15 +172,6 @@ def parse_uv_lock(source: SourceText) -> Manifest:
     )
 
 
-def _marker(text: object) -> Marker | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return Marker(text)
-    except (InvalidMarker, RecursionError):
-        return None
-
-
 def _edge(edge: object) -> DeclaredRequirement | None:
     """An edge ``{ name, version?, source?, marker?, extra? }``."""
     if not isinstance(edge, dict) or not isinstance(edge.get("name"), str):
@@ -197,7 +189,7 @@ def _edge(edge: object) -> DeclaredRequirement | None:
         constraint=constraint,
         specifier=specifier,
         alternatives=(specifier,),
-        marker=_marker(edge.get("marker")),
+        marker=optional_marker(edge.get("marker")),
         extras=frozenset(normalize(str(e)) for e in extras)
         if isinstance(extras, list)
         else frozenset(),
@@ -222,7 +214,7 @@ def _metadata_requirement(entry: object) -> DeclaredRequirement | None:
         constraint=constraint,
         specifier=specifier,
         alternatives=(specifier,),
-        marker=_marker(entry.get("marker")),
+        marker=optional_marker(entry.get("marker")),
         extras=frozenset(normalize(str(e)) for e in extras)
         if isinstance(extras, list)
         else frozenset(),
@@ -280,7 +272,7 @@ def locked_dependencies(source: SourceText) -> tuple[LockedPackage, ...]:
         forks = package.get("resolution-markers")
         marker = None
         if isinstance(forks, list) and forks:
-            markers = [_marker(text) for text in forks]
+            markers = [optional_marker(text) for text in forks]
             if all(item is not None for item in markers):
                 marker = markers[0]
                 for item in markers[1:]:
