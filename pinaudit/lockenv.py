@@ -136,6 +136,7 @@ def build_lock_environments(
 ) -> list[Environment]:
     # Absolute paths, so a workspace root reached from a member and named directly
     # is one folder, not two.
+    relative = any(not path.is_absolute() for path, _ in files)
     files = [(path.absolute(), kind) for path, kind in files]
     groups: dict[tuple[Path, ManifestKind], None] = {}
     for path, kind in files:
@@ -145,7 +146,9 @@ def build_lock_environments(
     environments: list[Environment] = []
     for folder, driver_kind in groups:
         members = _members(folder, driver_kind, files)
-        manifests: list[Manifest] = [loader.load(path, kind) for path, kind in members]
+        manifests: list[Manifest] = [
+            loader.load(_as_given(path, relative), kind) for path, kind in members
+        ]
         if not manifests:
             continue
         drivers = tuple(m for m in manifests if not m.kind.is_lock)
@@ -162,3 +165,14 @@ def build_lock_environments(
             )
         )
     return environments
+
+
+def _as_given(path: Path, relative: bool) -> Path:
+    """Back to a path relative to the working folder when the user gave relative ones,
+    so messages name files the way the user typed them."""
+    if not relative:
+        return path
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
