@@ -118,7 +118,7 @@ def allowed_range(specifiers: Iterable[SpecifierSet], *, pre: bool = False) -> V
     return _allowed_range(_clauses(sets), named)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=65536)
 def _allowed_range(clauses: tuple[Specifier, ...], prereleases: bool) -> VersionRange:
     if not clauses:
         # ``SpecifierSet("")`` also admits strings that are no version at all; no

@@ -58,7 +58,7 @@ def make_targets(
     return tuple(Target(python, platform) for python in pythons for platform in platforms)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def _holds(marker_text: str, target: Target) -> bool:
     try:
         return Marker(marker_text).evaluate(target.environment(), context="requirement")
@@ -66,9 +66,23 @@ def _holds(marker_text: str, target: Target) -> bool:
         return True
 
 
+#: Per marker object, its text; the object is kept in the value so its id is
+#: never reused while the entry lives.  Parsers share one Marker per text, so
+#: this stays small, and it saves re-rendering a marker on every target.
+_TEXTS: dict[int, tuple[Marker, str]] = {}
+_TEXTS_LIMIT = 65536
+
+
 def holds(marker: Marker | None, target: Target) -> bool:
     """Whether a marker is true on a target; no marker always holds."""
-    return marker is None or _holds(str(marker), target)
+    if marker is None:
+        return True
+    known = _TEXTS.get(id(marker))
+    if known is None:
+        if len(_TEXTS) >= _TEXTS_LIMIT:
+            _TEXTS.clear()
+        known = _TEXTS[id(marker)] = (marker, str(marker))
+    return _holds(known[1], target)
 
 
 def supported_by(requires: Sequence[SpecifierSet], targets: Sequence[Target]) -> tuple[Target, ...]:
