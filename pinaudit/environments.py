@@ -54,6 +54,14 @@ class ManifestLoader:
     reader: Reader
     environ: Mapping[str, str] = field(default_factory=dict)
     cache: dict[tuple[Path, Role], Manifest] = field(default_factory=dict)
+    real: dict[Path, Path] = field(default_factory=dict)
+
+    def resolve(self, path: Path) -> Path:
+        """``path.resolve()``, once per path: a monorepo names its shared files often."""
+        found = self.real.get(path)
+        if found is None:
+            found = self.real[path] = path.resolve()
+        return found
 
     def load(self, path: Path, kind: ManifestKind, role: Role = Role.REQUIRE) -> Manifest:
         key = (path, role)
@@ -70,10 +78,6 @@ class ManifestLoader:
         return manifest
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    return a.resolve() == b.resolve()
-
-
 def _requirements_closure(
     loader: ManifestLoader, root: Manifest
 ) -> tuple[list[Manifest], list[Problem]]:
@@ -83,14 +87,14 @@ def _requirements_closure(
     seen: set[tuple[Path, Role]] = set()
 
     def visit(manifest: Manifest, role: Role, chain: tuple[Path, ...]) -> None:
-        key = (manifest.path.resolve(), role)
+        key = (loader.resolve(manifest.path), role)
         if key in seen:
             return
         seen.add(key)
         manifests.append(manifest)
         for include in manifest.includes:
             target = include.target
-            resolved = target.resolve()
+            resolved = loader.resolve(target)
             if any(resolved == step for step in chain):
                 cycle = " -> ".join(str(step) for step in (*chain, resolved))
                 problems.append(
@@ -119,7 +123,7 @@ def _requirements_closure(
             child = loader.load(target, ManifestKind.REQUIREMENTS, child_role)
             visit(child, child_role, (*chain, resolved))
 
-    visit(root, Role.REQUIRE, (root.path.resolve(),))
+    visit(root, Role.REQUIRE, (loader.resolve(root.path),))
     return manifests, problems
 
 
@@ -160,20 +164,20 @@ def build_environments(
     """Environments for the discovered files, and problems not tied to one of them."""
     requirement_files = [path for path, kind in files if kind is ManifestKind.REQUIREMENTS]
     parsed = {path: loader.load(path, ManifestKind.REQUIREMENTS) for path in requirement_files}
-    resolved = {path.resolve(): path for path in requirement_files}
+    resolved = {loader.resolve(path): path for path in requirement_files}
 
     covered: set[Path] = set()
     for manifest in parsed.values():
         for include in manifest.includes:
-            if include.target.resolve() in resolved:
-                covered.add(include.target.resolve())
+            if loader.resolve(include.target) in resolved:
+                covered.add(loader.resolve(include.target))
         source = _pip_compile_source(manifest)
         if source is not None:
-            covered.add(source.resolve())
+            covered.add(loader.resolve(source))
 
     environments: list[Environment] = []
     for path, manifest in parsed.items():
-        if path.resolve() in covered:
+        if loader.resolve(path) in covered:
             continue
         manifests, problems = _requirements_closure(loader, manifest)
         drivers: list[Manifest] = []
