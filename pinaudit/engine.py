@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from packaging.ranges import VersionRange
+from packaging.specifiers import SpecifierSet
 
 from pinaudit.findings import Finding, Involved
 from pinaudit.model import Dependency, Environment, Role
@@ -142,8 +143,27 @@ class _View:
                 dep.role is Role.CONSTRAIN,
             ),
         )
-        versions = allowed_range((dep.specifier for dep in versioned), pre=self.pre)
+        versions = _allowed_by_identity(tuple(dep.specifier for dep in versioned), self.pre)
         return _Allowed(versions, tuple(ordered), False)
+
+
+#: ``allowed_range`` results keyed by the identities of the specifier sets.
+#: Parsers share one SpecifierSet per text, so a monorepo asks about the same
+#: few thousand objects again and again; hashing them clause by clause (which
+#: re-canonicalises every version) cost more than the range algebra.  The
+#: objects are kept in the value, so their ids cannot be reused while cached.
+_ALLOWED: dict[tuple[tuple[int, ...], bool], tuple[tuple[SpecifierSet, ...], VersionRange]] = {}
+_ALLOWED_LIMIT = 65536
+
+
+def _allowed_by_identity(specifiers: tuple[SpecifierSet, ...], pre: bool) -> VersionRange:
+    key = (tuple(map(id, specifiers)), pre)
+    found = _ALLOWED.get(key)
+    if found is None:
+        if len(_ALLOWED) >= _ALLOWED_LIMIT:
+            _ALLOWED.clear()
+        found = _ALLOWED[key] = (specifiers, allowed_range(specifiers, pre=pre))
+    return found[1]
 
 
 def _package_relation(
