@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
@@ -60,6 +60,58 @@ def _process(command: list[str], runs: int, environment: dict[str, str]) -> floa
         subprocess.run(command, capture_output=True, check=True, cwd=REPO, env=environment)
         samples.append(time.perf_counter() - started)
     return statistics.median(samples)
+
+
+def _uv_lock(names: Sequence[str]) -> str:
+    """A uv.lock locking every name at 0.0.1: old enough that most advisories hit."""
+    lines = ["version = 1", "revision = 3", 'requires-python = ">=3.11"', ""]
+    for name in names:
+        lines += [
+            "[[package]]",
+            f'name = "{name}"',
+            'version = "0.0.1"',
+            'source = { registry = "https://index.example.org/simple" }',
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def _check_lock(
+    names: Sequence[str], corpus: Path, folder: Path, runs: int, environment: dict[str, str]
+) -> None:
+    """`pinaudit check` of a 600-package uv.lock: no advisories, cold cache, warm cache."""
+    project = folder / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "bench"\nversion = "0"\nrequires-python = ">=3.11"\n'
+        "dependencies = [" + ", ".join(f'"{name}"' for name in names) + "]\n",
+        encoding="utf-8",
+    )
+    (project / "uv.lock").write_text(_uv_lock(names), encoding="utf-8")
+    script = [sys.executable, "-m", "pinaudit", "check", "--isolated", "--exit-zero"]
+    plain = [*script, str(project)]
+    with_advisories = [*script, "--advisories", str(corpus), str(project)]
+    cache = folder / "check-cache"
+    cold_environment = dict(environment, PINAUDIT_CACHE_DIR=str(cache))
+    started = time.perf_counter()
+    subprocess.run(with_advisories, capture_output=True, check=True, cwd=REPO, env=cold_environment)
+    cold = time.perf_counter() - started
+    warm = _process(with_advisories, runs, cold_environment)
+    none = _process(plain, runs, cold_environment)
+    result = subprocess.run(
+        [*with_advisories[:-1], "--output-format", "json", str(project)],
+        capture_output=True,
+        check=True,
+        cwd=REPO,
+        env=cold_environment,
+        text=True,
+    )
+    findings = result.stdout.count('"rule": ')
+    print(
+        f"pinaudit check of a {len(names)}-package uv.lock: no advisories {none * 1000:.0f} ms; "
+        f"with the corpus cold cache {cold * 1000:.0f} ms, warm {warm * 1000:.0f} ms "
+        f"(median of {runs}); {findings} findings"
+    )
 
 
 def _corpus_names(corpus: Path, count: int) -> list[str]:
@@ -116,6 +168,8 @@ def main() -> None:
             f"no advisories {empty * 1000:.0f} ms; warm advisories {process_warm * 1000:.0f} ms "
             f"(+{(process_warm - empty) * 1000:.0f} ms)"
         )
+        environment.pop("PYTHONDONTWRITEBYTECODE", None)
+        _check_lock(names, corpus, Path(folder), arguments.runs, environment)
 
 
 if __name__ == "__main__":

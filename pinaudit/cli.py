@@ -277,6 +277,29 @@ def _used_packages(paths: Sequence[Path], config: Config, targets: Sequence[Targ
     return {dep.name for env in result.environments for dep in env.dependencies if dep.name}
 
 
+def _warn_about_advisory_data(problems: Sequence[Problem]) -> None:
+    """Say, without failing the run, that some advisory records were partly skipped.
+
+    Advisory databases are other people's data: the PyPA database always holds a
+    few records with malformed ranges or versions.  Exiting 2 for them would fail
+    every CI run that uses advisories, so they are a warning on standard error;
+    the loader already kept every part of those records that could be read.
+    """
+    if not problems:
+        return
+    unreadable = [p for p in problems if p.code in ("advisory-read", "advisory-cache")]
+    for problem in unreadable:
+        click.echo(f"warning: {problem.describe()} [{problem.code}]", err=True)
+    rest = len(problems) - len(unreadable)
+    if rest:
+        first = next(p for p in problems if p not in unreadable)
+        click.echo(
+            f"warning: {rest} problem(s) in the advisory data were skipped; their records "
+            f"load without the broken parts (first: {first.describe()})",
+            err=True,
+        )
+
+
 def _prepare(context: click.Context, paths: Sequence[Path], options: Mapping[str, Any]) -> Run:
     config = _resolve_config(context, paths, options)
     today = _today(context)
@@ -294,7 +317,7 @@ def _prepare(context: click.Context, paths: Sequence[Path], options: Mapping[str
             list(config.advisory_paths), packages=_used_packages(checked, config, targets)
         )
         rules.extend(found.rules)
-        problems.extend(found.problems)
+        _warn_about_advisory_data(found.problems)
     known = frozenset(rule.code for rule in rules)
     selected = RuleSet(
         tuple(rule for rule in rules if config.selects(rule.code, today)), tuple(problems)

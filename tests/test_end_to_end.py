@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -250,3 +251,27 @@ def test_fix_in_a_uv_project_edits_the_pyproject_and_names_the_relock(tmp_path: 
     )
     assert (project / "uv.lock").read_bytes() == lock
     assert "then re-lock: uv lock --upgrade-package uvicorn" in completed.stdout
+
+
+def test_broken_advisory_records_warn_without_failing_the_run(tmp_path: Path) -> None:
+    fixtures = Path(__file__).parent / "fixtures" / "osv"
+    advisories = tmp_path / "advisories"
+    shutil.copytree(fixtures / "good", advisories / "good")
+    shutil.copy(fixtures / "broken" / "bad-version.json", advisories / "bad-version.json")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "requirements.txt").write_text(
+        "example-lib==1.2.0\nbroken-f==1.0\n", encoding="utf-8"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-m", "pinaudit", "check", "--isolated", "--advisories", str(advisories)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PINAUDIT_CACHE_DIR": str(tmp_path / "cache")},
+    )
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert "PYSEC-2099-1" in completed.stdout
+    assert completed.stderr.startswith("warning: 2 problem(s) in the advisory data were skipped")
+    assert "bad-version.json" in completed.stderr
