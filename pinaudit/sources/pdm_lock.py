@@ -94,22 +94,11 @@ def parse_pdm_lock(source: SourceText) -> Manifest:
     marker_of = context.marker
     for item in lock_entries(context, packages, located, "package"):
         package, entry, entry_start, raw_name = item.table, item.entry, item.start, item.raw_name
-        version_text = package.get("version")
-        if not isinstance(version_text, str):
-            context.problem(
-                f"locked package {raw_name!r} has no version", entry_start, "missing-version"
-            )
+        readable, version = item.locked_version(context, required=True)
+        if not readable or version is None:
             continue
+        version_text = package["version"]
         offsets = item.version
-        try:
-            version = Version(version_text)
-        except InvalidVersion:
-            context.problem(
-                f"locked package {raw_name!r} has an invalid version {version_text!r}",
-                offsets[0] if offsets is not None else entry_start,
-                "invalid-version",
-            )
-            continue
         marker_text = package.get("marker")
         marker = (
             marker_of(marker_text, entry_start)

@@ -154,23 +154,11 @@ def parse_poetry_lock(source: SourceText) -> Manifest:
     marker_of = context.marker
     for item in lock_entries(context, packages, located, "package"):
         package, entry, entry_start, raw_name = item.table, item.entry, item.start, item.raw_name
-        version_text = package.get("version")
-        if not isinstance(version_text, str):
-            context.problem(
-                f"locked package {raw_name!r} has no version", entry_start, "missing-version"
-            )
+        readable, version = item.locked_version(context, required=True)
+        if not readable or version is None:
             continue
+        version_text = package["version"]
         offsets = item.version
-        try:
-            version = Version(version_text)
-        except InvalidVersion:
-            where = offsets[0] if offsets is not None else entry_start
-            context.problem(
-                f"locked package {raw_name!r} has an invalid version {version_text!r}",
-                where,
-                "invalid-version",
-            )
-            continue
         name = normalize(raw_name)
         marker_text = _marker_text(package)
         marker = marker_of(marker_text, entry_start) if marker_text else None

@@ -31,7 +31,6 @@ from typing import Any
 
 from packaging.pylock import Pylock, PylockUnsupportedVersionError, PylockValidationError
 from packaging.specifiers import SpecifierSet
-from packaging.version import InvalidVersion, Version
 
 from pinaudit.locator import TomlMap, load_toml
 from pinaudit.model import Dependency, Manifest, ManifestKind, Role
@@ -123,25 +122,11 @@ def parse_pylock(source: SourceText, *, validate: bool = True) -> Manifest:
     for item in lock_entries(context, packages, located, "packages"):
         package, entry, entry_start, raw_name = item.table, item.entry, item.start, item.raw_name
         url, editable, direct = _direct(package)
-        version_text = package.get("version")
-        version: Version | None = None
-        offsets = None
-        if isinstance(version_text, str):
-            offsets = item.version
-            try:
-                version = Version(version_text)
-            except InvalidVersion:
-                context.problem(
-                    f"locked package {raw_name!r} has an invalid version {version_text!r}",
-                    offsets[0] if offsets is not None else entry_start,
-                    "invalid-version",
-                )
-                continue
-        elif not direct:
-            context.problem(
-                f"locked package {raw_name!r} has no version", entry_start, "missing-version"
-            )
+        readable, version = item.locked_version(context, required=not direct)
+        if not readable:
             continue
+        version_text = package.get("version")
+        offsets = item.version if version is not None else None
         hashes = _hashes_of(package.get("sdist")) + _hashes_of(package.get("archive"))
         wheels = package.get("wheels")
         if isinstance(wheels, list):

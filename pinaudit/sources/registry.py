@@ -349,6 +349,34 @@ class LockEntry:
     def start(self) -> int:
         return self.entry[0]
 
+    def locked_version(
+        self, context: FileContext, *, required: bool
+    ) -> tuple[bool, Version | None]:
+        """(readable, version): a missing or invalid version is a located Problem.
+
+        ``required`` is False for entries that may have no version (a uv
+        workspace member, a pylock directory): those read as (True, None).
+        """
+        text = self.table.get("version")
+        if not isinstance(text, str):
+            if required:
+                context.problem(
+                    f"locked package {self.raw_name!r} has no version",
+                    self.start,
+                    "missing-version",
+                )
+                return False, None
+            return True, None
+        try:
+            return True, Version(text)
+        except InvalidVersion:
+            context.problem(
+                f"locked package {self.raw_name!r} has an invalid version {text!r}",
+                self.version[0] if self.version is not None else self.start,
+                "invalid-version",
+            )
+            return False, None
+
 
 def lock_entries(
     context: FileContext, packages: list[Any], located: TomlMap, key: str

@@ -116,25 +116,11 @@ def parse_uv_lock(source: SourceText) -> Manifest:
     for item in lock_entries(context, packages, located, "package"):
         package, entry, entry_start, raw_name = item.table, item.entry, item.start, item.raw_name
         url, editable, local = _source(package.get("source"))
-        version_text = package.get("version")
-        version: Version | None = None
-        offsets = None
-        if isinstance(version_text, str):
-            offsets = item.version
-            try:
-                version = Version(version_text)
-            except InvalidVersion:
-                context.problem(
-                    f"locked package {raw_name!r} has an invalid version {version_text!r}",
-                    offsets[0] if offsets is not None else entry_start,
-                    "invalid-version",
-                )
-                continue
-        elif not local:
-            context.problem(
-                f"locked package {raw_name!r} has no version", entry_start, "missing-version"
-            )
+        readable, version = item.locked_version(context, required=not local)
+        if not readable:
             continue
+        version_text = package.get("version")
+        offsets = item.version if version is not None else None
         marker: Marker | None = None
         forks = package.get("resolution-markers")
         if isinstance(forks, list) and forks:
