@@ -497,24 +497,10 @@ def _render(report: Report, output_format: str, *, color: bool, exit_code: int) 
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write a report or baseline whole or not at all: a CI step never reads half a file.
+    """Write a report or baseline whole or not at all: a CI step never reads half a file."""
+    from pinaudit.write import atomic_write
 
-    ``write.atomic_write`` replaces an existing manifest keeping its mode; a report
-    is usually a new file, so this creates it.
-    """
-    import tempfile
-
-    folder = path.parent if str(path.parent) else Path()
-    handle, temporary_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    temporary = Path(temporary_name)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        temporary.chmod(0o644)
-        temporary.replace(path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    atomic_write(path, text.encode("utf-8"))
 
 
 def _deliver(text: str, output_file: Path | None, *, color: bool) -> None:

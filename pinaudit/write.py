@@ -47,13 +47,17 @@ def prepare(path: Path, expected_digest: str, new_text: str, root: Path) -> tupl
 def atomic_write(
     path: Path, data: bytes, *, before_rename: Callable[[Path], None] | None = None
 ) -> None:
-    """Replace ``path``'s content with ``data`` atomically, keeping its mode.
+    """Replace (or create) ``path`` with ``data`` atomically, keeping an existing file's mode.
 
-    ``before_rename`` exists for the crash test: it runs after the temporary
-    file is complete and before it replaces the original.
+    Manifests keep their mode and owner; a new file (a report, a baseline) gets
+    0o644.  ``before_rename`` exists for the crash test: it runs after the
+    temporary file is complete and before it replaces the original.
     """
     target = path.resolve()
-    info = target.stat()
+    try:
+        info: os.stat_result | None = target.stat()
+    except FileNotFoundError:
+        info = None
     handle, temporary_name = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=".pinaudit", dir=target.parent
     )
@@ -63,9 +67,10 @@ def atomic_write(
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        temporary.chmod(stat.S_IMODE(info.st_mode))
-        with contextlib.suppress(PermissionError, AttributeError):
-            os.chown(temporary, info.st_uid, info.st_gid)
+        temporary.chmod(stat.S_IMODE(info.st_mode) if info is not None else 0o644)
+        if info is not None:
+            with contextlib.suppress(PermissionError, AttributeError):
+                os.chown(temporary, info.st_uid, info.st_gid)
         if before_rename is not None:
             before_rename(temporary)
         temporary.replace(target)
