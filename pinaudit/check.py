@@ -44,10 +44,10 @@ def check_files(
 ) -> CheckResult:
     """Findings of the indexed rules, plus the enabled internal checks (lock drift)."""
     loader = ManifestLoader(reader, dict(environ or {}))
-    environments, problems = build_environments(files, loader)
+    environments = build_environments(files, loader)
     findings: dict[object, Finding] = {}
     seen_problems: dict[tuple[str, int | None, int | None, str], Problem] = {}
-    for problem in [*problems, *(p for env in environments for p in env.problems)]:
+    for problem in (p for env in environments for p in env.problems):
         seen_problems.setdefault(
             (str(problem.path), problem.line, problem.column, problem.message), problem
         )

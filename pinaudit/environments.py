@@ -27,12 +27,6 @@ from pinaudit.textfile import SourceText, UnreadableFile
 
 Reader = Callable[[Path], SourceText]
 
-#: Which lockfile goes with which manifest, in the order a locker would look.
-LOCK_PARTNERS: Mapping[ManifestKind, tuple[str, ...]] = {
-    ManifestKind.PYPROJECT: ("uv.lock", "poetry.lock", "pdm.lock", "pylock.toml"),
-    ManifestKind.PIPFILE: ("Pipfile.lock",),
-}
-
 
 def parse_source(
     source: SourceText, kind: ManifestKind, *, role: Role, environ: Mapping[str, str]
@@ -160,8 +154,8 @@ def _compiled_pins_as_locks(
 
 def build_environments(
     files: Sequence[tuple[Path, ManifestKind]], loader: ManifestLoader
-) -> tuple[list[Environment], list[Problem]]:
-    """Environments for the discovered files, and problems not tied to one of them."""
+) -> list[Environment]:
+    """Environments for the discovered files; each carries its own problems."""
     requirement_files = [path for path, kind in files if kind is ManifestKind.REQUIREMENTS]
     parsed = {path: loader.load(path, ManifestKind.REQUIREMENTS) for path in requirement_files}
     resolved = {loader.resolve(path): path for path in requirement_files}
@@ -208,7 +202,7 @@ def build_environments(
         [(path, kind) for path, kind in files if kind is not ManifestKind.REQUIREMENTS], loader
     )
     environments.extend(lock_environments)
-    return environments, []
+    return environments
 
 
 def replace_dependencies(

@@ -33,7 +33,6 @@ from pinaudit.model import (
     Dependency,
     Environment,
     LineIndex,
-    Manifest,
     ManifestKind,
     Role,
     Span,
@@ -732,7 +731,3 @@ def apply_edits(text: str, edits: Sequence[TextEdit]) -> str:
     for (start, end), edit in sorted(unique.items(), reverse=True):
         result = result[:start] + edit.replacement + result[end:]
     return result
-
-
-def manifests_by_path(environments: Sequence[Environment]) -> dict[Path, Manifest]:
-    return {manifest.path: manifest for env in environments for manifest in env.manifests}
