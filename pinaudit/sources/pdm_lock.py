@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
 
 from pinaudit.locator import TomlMap
 from pinaudit.model import Dependency, Manifest, ManifestKind, Role
@@ -35,6 +34,7 @@ from pinaudit.sources.registry import (
     normalize,
     optional_marker,
     read_lock,
+    resolver_packages,
 )
 from pinaudit.textfile import SourceText
 
@@ -177,21 +177,8 @@ def _from_table(name: str, spec: object) -> DeclaredRequirement | None:
 
 def locked_dependencies(source: SourceText) -> tuple[LockedPackage, ...]:
     """Per locked package, the requirements it declares."""
-    read = _read(source)
-    if isinstance(read, Manifest):
-        return ()
-    _, data, _, readable = read
-    packages = data.get("package", [])
-    if not readable or not isinstance(packages, list):
-        return ()
     result: list[LockedPackage] = []
-    for package in packages:
-        if not isinstance(package, dict) or not isinstance(package.get("name"), str):
-            continue
-        try:
-            version = Version(str(package.get("version")))
-        except InvalidVersion:
-            version = None
+    for package, version in resolver_packages(_read(source)):
         declared = package.get("dependencies")
         requires: list[DeclaredRequirement | None] = []
         if isinstance(declared, list):

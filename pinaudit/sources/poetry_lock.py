@@ -26,7 +26,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
 
 from pinaudit.locator import TomlMap
 from pinaudit.model import Dependency, Manifest, ManifestKind, Role
@@ -45,6 +44,7 @@ from pinaudit.sources.registry import (
     normalize,
     optional_marker,
     read_lock,
+    resolver_packages,
 )
 from pinaudit.textfile import SourceText
 
@@ -256,21 +256,8 @@ def locked_dependencies(source: SourceText) -> tuple[LockedPackage, ...]:
     that extra adds.  Constraints Poetry cannot spell in PEP 440 keep their
     text; entries that do not parse are left out (``parse_poetry_lock``
     reports the file's problems)."""
-    read = _read(source)
-    if isinstance(read, Manifest):
-        return ()
-    _, data, _, readable = read
-    packages = data.get("package", [])
-    if not readable or not isinstance(packages, list):
-        return ()
     result: list[LockedPackage] = []
-    for package in packages:
-        if not isinstance(package, dict) or not isinstance(package.get("name"), str):
-            continue
-        try:
-            version = Version(str(package.get("version")))
-        except InvalidVersion:
-            version = None
+    for package, version in resolver_packages(_read(source)):
         requires: list[DeclaredRequirement] = []
         declared = package.get("dependencies")
         if isinstance(declared, dict):

@@ -464,3 +464,50 @@ def declared_from_pep508(text: str) -> DeclaredRequirement | None:
         extras=frozenset(normalize(extra) for extra in requirement.extras),
         url=requirement.url,
     )
+
+
+def resolver_packages(
+    read: tuple[FileContext, dict[str, Any], TomlMap, bool] | Manifest,
+) -> Iterator[tuple[dict[str, Any], Version | None]]:
+    """The named ``[[package]]`` tables of a lock read by :func:`read_lock`, with versions.
+
+    The resolver's view of a lock is best effort: a lock that cannot be read,
+    an entry without a name, or a version packaging cannot parse is skipped or
+    left versionless here; the lock's parser reports each of them.
+    """
+    if isinstance(read, Manifest):
+        return
+    _, data, _, readable = read
+    packages = data.get("package", [])
+    if not readable or not isinstance(packages, list):
+        return
+    for package in packages:
+        if not isinstance(package, dict) or not isinstance(package.get("name"), str):
+            continue
+        try:
+            version: Version | None = Version(str(package.get("version")))
+        except InvalidVersion:
+            version = None
+        yield package, version
+
+
+def declared_requirement(
+    name: str,
+    constraint: str,
+    specifier: SpecifierSet,
+    marker: object,
+    extras: object,
+    url: str | None,
+) -> DeclaredRequirement:
+    """A requirement a lock records for a package, with extras normalised."""
+    return DeclaredRequirement(
+        name=normalize(name),
+        constraint=constraint,
+        specifier=specifier,
+        alternatives=(specifier,),
+        marker=optional_marker(marker),
+        extras=frozenset(normalize(str(e)) for e in extras)
+        if isinstance(extras, list)
+        else frozenset(),
+        url=url,
+    )

@@ -41,6 +41,7 @@ from pinaudit.sources.registry import (
     DeclaredRequirement,
     FileContext,
     LockedPackage,
+    declared_requirement,
     failed,
     lock_entries,
     lock_version_problem,
@@ -168,18 +169,9 @@ def _edge(edge: object) -> DeclaredRequirement | None:
         specifier = SpecifierSet(constraint)
     except InvalidSpecifier:
         specifier = SpecifierSet()
-    extras = edge.get("extra")
     url, _, _ = _source(edge.get("source"))
-    return DeclaredRequirement(
-        name=normalize(edge["name"]),
-        constraint=constraint,
-        specifier=specifier,
-        alternatives=(specifier,),
-        marker=optional_marker(edge.get("marker")),
-        extras=frozenset(normalize(str(e)) for e in extras)
-        if isinstance(extras, list)
-        else frozenset(),
-        url=url,
+    return declared_requirement(
+        edge["name"], constraint, specifier, edge.get("marker"), edge.get("extra"), url
     )
 
 
@@ -193,18 +185,9 @@ def _metadata_requirement(entry: object) -> DeclaredRequirement | None:
         specifier = SpecifierSet(constraint)
     except InvalidSpecifier:
         return None
-    extras = entry.get("extras")
     url, _, _ = _source(entry)
-    return DeclaredRequirement(
-        name=normalize(entry["name"]),
-        constraint=constraint,
-        specifier=specifier,
-        alternatives=(specifier,),
-        marker=optional_marker(entry.get("marker")),
-        extras=frozenset(normalize(str(e)) for e in extras)
-        if isinstance(extras, list)
-        else frozenset(),
-        url=url,
+    return declared_requirement(
+        entry["name"], constraint, specifier, entry.get("marker"), entry.get("extras"), url
     )
 
 
