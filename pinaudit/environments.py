@@ -10,6 +10,7 @@ one finding from being reported once per file that mentions it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -43,22 +44,59 @@ def parse_source(
 
 @dataclass
 class ManifestLoader:
-    """Reads and parses each (file, role) once, however many environments use it."""
+    """Reads and parses each (file, role) once, however many environments use it.
+
+    Keyed by the resolved path: every service of a monorepo names the shared base
+    through its own ``../../shared/base.txt``, and each spelling is the same file.
+    The first spelling seen (discovery's, when the file is in the tree) is the
+    one findings show.
+    """
 
     reader: Reader
     environ: Mapping[str, str] = field(default_factory=dict)
     cache: dict[tuple[Path, Role], Manifest] = field(default_factory=dict)
     real: dict[Path, Path] = field(default_factory=dict)
+    folders: dict[str, str] = field(default_factory=dict)
 
     def resolve(self, path: Path) -> Path:
         """``path.resolve()``, once per path: a monorepo names its shared files often."""
         found = self.real.get(path)
         if found is None:
-            found = self.real[path] = path.resolve()
+            absolute = os.path.join(os.getcwd(), path)  # noqa: PTH109, PTH118 - see _real_text
+            found = self.real[path] = Path(self._real_text(absolute))
+        return found
+
+    def _real_text(self, text: str) -> str:
+        """``os.path.realpath`` built from memoised prefixes, one ``lstat`` per new prefix.
+
+        ``realpath`` checks every component of every path; the services of a
+        monorepo share all but the last few, and ``..`` after a resolved prefix
+        needs no system call at all.  Plain strings, because building a Path
+        per prefix cost more than the system calls saved.
+        """
+        found = self.folders.get(text)
+        if found is not None:
+            return found
+        folder, name = os.path.split(text)
+        if folder == text:  # the root
+            found = text
+        elif not name:  # a trailing separator
+            found = self._real_text(folder)
+        else:
+            real_folder = self._real_text(folder)
+            if name == "..":
+                found = os.path.dirname(real_folder)  # noqa: PTH120
+            elif name == ".":
+                found = real_folder
+            else:
+                joined = os.path.join(real_folder, name)  # noqa: PTH118
+                symlink = os.path.islink(joined)  # noqa: PTH114
+                found = os.path.realpath(joined) if symlink else joined
+        self.folders[text] = found
         return found
 
     def load(self, path: Path, kind: ManifestKind, role: Role = Role.REQUIRE) -> Manifest:
-        key = (path, role)
+        key = (self.resolve(path), role)
         cached = self.cache.get(key)
         if cached is not None:
             return cached

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from pinaudit.check import check_paths
+from pinaudit.environments import ManifestLoader
 from pinaudit.findings import Finding
 from pinaudit.rulebook import Match, builtin_rules_path, load_rules
 from pinaudit.targets import make_targets
+from pinaudit.textfile import SourceText, read_source
 
 FORMATS = Path(__file__).parent / "fixtures" / "formats"
 RULES = load_rules([builtin_rules_path()])
@@ -152,3 +154,47 @@ def test_unrelated_manifests_never_mix(tmp_path: Path) -> None:
         (tmp_path / name).mkdir()
         (tmp_path / name / "requirements.txt").write_text(line + "\n", encoding="utf-8")
     assert [f for f in check(tmp_path) if f.rule.code == "PA1001"] == []
+
+
+def test_a_shared_base_is_one_file_however_services_spell_it(tmp_path: Path) -> None:
+    """Each service names the base through its own ``../..``; it is read once, reported once."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "base.txt").write_text("uvicorn==0.13.4\nwsproto==1.0.0\n", encoding="utf-8")
+    for number in range(3):
+        service = tmp_path / "services" / f"svc{number}"
+        service.mkdir(parents=True)
+        (service / "requirements.txt").write_text(
+            "-r ../../shared/base.txt\nrequests\n", encoding="utf-8"
+        )
+    reads: list[Path] = []
+
+    def reader(path: Path) -> SourceText:
+        reads.append(path)
+        return read_source(path)
+
+    result = check_paths([tmp_path], RULES.index(), make_targets(), reader=reader)
+    assert sorted(p.name for p in reads) == ["base.txt"] + ["requirements.txt"] * 3
+    (finding,) = [f for f in result.findings if f.rule.code == "PA1001"]
+    # Shown as the first service spelled it: the tree holds no spelling of its own.
+    assert finding.primary.path.resolve() == (shared / "base.txt").resolve()
+    assert len(result.environments) == 3
+
+
+def test_the_loader_resolves_paths_as_pathlib_does(tmp_path: Path) -> None:
+    real = tmp_path / "real" / "deep"
+    real.mkdir(parents=True)
+    (real / "base.txt").write_text("requests\n", encoding="utf-8")
+    (tmp_path / "link").symlink_to(real, target_is_directory=True)
+    (real / "alias.txt").symlink_to(real / "base.txt")
+    loader = ManifestLoader(read_source)
+    spellings = [
+        tmp_path / "link" / "base.txt",
+        tmp_path / "link" / ".." / "deep" / "base.txt",  # ".." after a symlink: physical parent
+        tmp_path / "real" / "deep" / "." / "alias.txt",
+        tmp_path / "real" / "x" / ".." / "deep" / "base.txt",  # a missing folder, lexically
+        tmp_path / "link" / "missing.txt",
+        Path("relative") / ".." / "here.txt",
+    ]
+    for path in spellings:
+        assert loader.resolve(path) == path.resolve(), path
