@@ -21,7 +21,8 @@ from pinaudit.findings import Finding, Involved
 from pinaudit.model import Dependency, Environment, Role
 from pinaudit.ranges import Relation, allowed_range, exact_range, relation
 from pinaudit.rulebook import Match, PackageCondition, Rule, RuleKind
-from pinaudit.targets import Target, describe, holds, supported_by
+from pinaudit.screen import excludes
+from pinaudit.targets import Target, describe, holds, holds_mask, supported_by
 
 _STRENGTH = {Relation.ALWAYS: 2, Relation.SOMETIMES: 1, Relation.NEVER: 0}
 
@@ -91,6 +92,9 @@ class _View:
         # Keyed by the entries' identities: they live as long as the view, and
         # hashing frozen dataclasses that hold specifier sets is not cheap.
         self._allowed: dict[tuple[int, ...], _Allowed] = {}
+        self._screens: dict[
+            tuple[str, bool], tuple[tuple[Dependency, ...], tuple[Dependency, ...]]
+        ] = {}
 
     def column(self, name: str, declared_only: bool) -> _Column:
         """The entries of ``name`` (without locks when ``declared_only``) on each target."""
@@ -104,17 +108,59 @@ class _View:
         if all(dep.marker is None for dep in entries):
             found = _Column((entries,), (0,) * len(self.targets))
         else:
-            slots: dict[tuple[int, ...], int] = {}
+            masks = [holds_mask(dep.marker, self.targets) for dep in entries]
+            slots: dict[int, int] = {}
             sets: list[tuple[Dependency, ...]] = []
             on: list[int] = []
-            for target in self.targets:
-                applying = tuple(dep for dep in entries if holds(dep.marker, target))
-                slot = slots.setdefault(tuple(map(id, applying)), len(sets))
-                if slot == len(sets):
-                    sets.append(applying)
+            for position in range(len(self.targets)):
+                # Which entries apply here, as bits: targets with the same bits
+                # see the same entries.
+                applying = 0
+                for number, mask in enumerate(masks):
+                    applying |= (mask >> position & 1) << number
+                slot = slots.get(applying)
+                if slot is None:
+                    slot = slots[applying] = len(sets)
+                    sets.append(
+                        tuple(
+                            dep
+                            for dep, mask in zip(entries, masks, strict=True)
+                            if mask >> position & 1
+                        )
+                    )
                 on.append(slot)
             found = _Column(tuple(sets), tuple(on))
         self._columns[key] = found
+        return found
+
+    def screen(
+        self, name: str, declared_only: bool
+    ) -> tuple[tuple[Dependency, ...], tuple[Dependency, ...]]:
+        """Entries that hold on every target, for ``excludes``: pins, then other ranges.
+
+        Pins come apart because a pin is tested with one membership test, a
+        range only after building its range.
+        Empty when a lock decides the package: a lock overrides what the
+        manifests declare, so their ranges prove nothing about it.
+        """
+        key = (name, declared_only)
+        found = self._screens.get(key)
+        if found is None:
+            pins: list[Dependency] = []
+            ranges: list[Dependency] = []
+            locked = False
+            for dep in self.grouped[name]:
+                if dep.role is Role.LOCK:
+                    locked = True
+                elif dep.marker is None and dep.url is None and not dep.editable:
+                    if dep.pinned is not None:
+                        pins.append(dep)
+                    elif len(dep.specifier):
+                        ranges.append(dep)
+            declared = (tuple(pins), tuple(ranges))
+            self._screens[(name, True)] = declared
+            self._screens[(name, False)] = ((), ()) if locked else declared
+            found = self._screens[key]
         return found
 
     def allowed(self, entries: tuple[Dependency, ...]) -> _Allowed:
@@ -214,6 +260,17 @@ def evaluate_rule(rule: Rule, view: _View, environment: str) -> Finding | None:
     # A stale cap's capped package comes last; a lock that merely holds an old
     # release is not a cap, only a declared entry is.
     stale = rule.kind is RuleKind.STALE_CAP
+    # Most rules fail on one entry alone; prove that before any range algebra,
+    # trying every package's pins (a membership test) before any other range.
+    screens = [
+        view.screen(condition.name, stale and position == last)
+        for position, condition in enumerate(rule.packages)
+    ]
+    for kind in (0, 1):
+        for condition, screen in zip(rule.packages, screens, strict=True):
+            for dep in screen[kind]:
+                if excludes(dep.specifier, condition, dep.pinned):
+                    return None
     columns = [
         view.column(condition.name, stale and position == last)
         for position, condition in enumerate(rule.packages)

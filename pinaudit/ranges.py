@@ -38,6 +38,7 @@ __all__ = [
     "exact_range",
     "is_unsatisfiable",
     "relation",
+    "single_set_range",
 ]
 
 #: Ranges built under each configured pre-release policy, used to read a range's
@@ -111,28 +112,66 @@ def allowed_range(specifiers: Iterable[SpecifierSet], *, pre: bool = False) -> V
 
     No specifier at all allows every PEP 440 version, but not the non-version
     strings ``SpecifierSet("")`` matches: only a ``===`` clause names those.
-    Memoised on the distinct clauses, so repeated specifiers cost one look-up.
+    Each set's range is memoised on the set object and the sets' ranges are
+    intersected: parsers share one SpecifierSet per text, and in a monorepo the
+    same few thousand sets meet in ever new combinations (a service's pin, the
+    shared base's range, a constraint), where re-reading the combined clauses
+    cost four times the intersection.
     """
-    sets = tuple(specifiers)
+    sets = tuple(specifier for specifier in specifiers if len(specifier))
     named = pre or any(specifier.prereleases is True for specifier in sets)
-    return _allowed_range(_clauses(sets), named)
-
-
-@functools.lru_cache(maxsize=65536)
-def _allowed_range(clauses: tuple[Specifier, ...], prereleases: bool) -> VersionRange:
-    if not clauses:
+    if not sets:
         # ``SpecifierSet("")`` also admits strings that are no version at all; no
         # installer picks one (pip dropped legacy versions in 24.1) and a bad range
         # never holds one, so keeping them would make a bare name look only
         # SOMETIMES inside ``>=0.dev0``.  ``===`` literals still name them.
-        return VersionRange.full(admit_arbitrary=False, prereleases=prereleases)
-    everything = SpecifierSet(clauses, prereleases=True).to_range()
-    if prereleases or everything.is_empty:
-        return everything
-    finals = SpecifierSet(clauses, prereleases=False).to_range()
-    # ``is_empty`` under ``prereleases=False`` means "no final release": then only
-    # pre-releases satisfy the specifiers and PEP 440 lets an installer take them.
-    return everything if finals.is_empty else finals
+        return _FULL[named]
+    if not named:
+        finals = _intersection(sets, False)
+        if not finals.is_empty:
+            return finals
+    # Named pre-releases, or no final release at all: then only pre-releases
+    # satisfy the specifiers and PEP 440 lets an installer take them.
+    return _intersection(sets, True)
+
+
+_FULL = {
+    policy: VersionRange.full(admit_arbitrary=False, prereleases=policy) for policy in (True, False)
+}
+
+#: Each set's range under each policy, keyed by the set's identity; the set is
+#: kept in the value so that its id cannot be reused while it is cached.
+_SET_RANGES: dict[tuple[int, bool], tuple[SpecifierSet, VersionRange]] = {}
+_SET_RANGES_LIMIT = 65536
+
+
+def _set_range(specifier: SpecifierSet, policy: bool) -> VersionRange:
+    key = (id(specifier), policy)
+    found = _SET_RANGES.get(key)
+    if found is None:
+        if len(_SET_RANGES) >= _SET_RANGES_LIMIT:
+            _SET_RANGES.clear()
+        # Rebuilt from the clauses: a set's own ``prereleases`` override must not
+        # decide the policy, and packaging refuses to mix policies.
+        built = SpecifierSet(list(specifier), prereleases=policy).to_range()
+        found = _SET_RANGES[key] = (specifier, built)
+    return found[1]
+
+
+def single_set_range(specifier: SpecifierSet) -> VersionRange:
+    """Every version one set admits, pre-releases included (memoised on the set).
+
+    A superset of what :func:`allowed_range` gives for any combination that
+    includes this set, which is what makes it a sound screen for NEVER.
+    """
+    return _set_range(specifier, True)
+
+
+def _intersection(sets: tuple[SpecifierSet, ...], policy: bool) -> VersionRange:
+    result = _set_range(sets[0], policy)
+    for specifier in sets[1:]:
+        result = result & _set_range(specifier, policy)
+    return result
 
 
 def is_unsatisfiable(specifiers: Iterable[SpecifierSet]) -> bool:
@@ -142,7 +181,8 @@ def is_unsatisfiable(specifiers: Iterable[SpecifierSet]) -> bool:
     every bad range only because nothing can be installed.  A set that only
     pre-releases satisfy (``>=1.0a1,<1.0a2``) is satisfiable, as PEP 440 says.
     """
-    return _allowed_range(_clauses(specifiers), True).is_empty
+    sets = tuple(specifier for specifier in specifiers if len(specifier))
+    return bool(sets) and _intersection(sets, True).is_empty
 
 
 def exact_range(versions: Iterable[Version]) -> VersionRange:

@@ -141,3 +141,39 @@ def test_a_shared_file_is_reported_once(tmp_path: Path) -> None:
     result = check_paths([tmp_path], RULES.index(), make_targets())
     assert [f.rule.code for f in result.findings if f.rule is SEED] == ["PA1001"]
     assert len(result.environments) == 2
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        'python_version < "3.13"',
+        'sys_platform == "win32" or python_version >= "3.14"',
+        'platform_machine == "x86_64"',
+        'extra == "docs"',
+    ],
+)
+def test_marker_masks_agree_with_each_target(marker: str) -> None:
+    from packaging.markers import Marker
+
+    from pinaudit.targets import holds, holds_mask
+
+    targets = make_targets()
+    parsed = Marker(marker)
+    mask = holds_mask(parsed, targets)
+    assert [bool(mask >> n & 1) for n in range(len(targets))] == [
+        holds(parsed, target) for target in targets
+    ]
+    assert holds_mask(None, targets) == (1 << len(targets)) - 1
+
+
+def test_entries_under_different_markers_split_the_targets(tmp_path: Path) -> None:
+    """Old Pythons get the bad pair, new ones the fixed uvicorn: one finding, on the old."""
+    text = (
+        'uvicorn==0.13.4 ; python_version < "3.13"\n'
+        'uvicorn==0.14.0 ; python_version >= "3.13"\n'
+        "wsproto==1.0.0\n"
+    )
+    (finding,) = seed_only(tmp_path, text)
+    assert finding.match is Match.DEFINITE
+    assert "3.11" in finding.where and "3.12" in finding.where
+    assert "3.13" not in finding.where

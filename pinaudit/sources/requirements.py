@@ -179,9 +179,14 @@ def _version(text: str) -> Version | None:
         return None
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def _specifier_set(text: str) -> SpecifierSet:
-    """Shared per text: the same pins and markers recur across a repository's files."""
+    """Shared per text: the same pins and ranges recur across a repository's files.
+
+    Sized for a large tree: a 60,000-line monorepo holds some 20,000 distinct
+    specifier texts, and every object shared here is one whose ranges the
+    engine computes once (its memos are keyed by identity).
+    """
     return SpecifierSet(text)
 
 

@@ -1,0 +1,82 @@
+"""Cheap proofs that an entry keeps a package out of a rule's bad range.
+
+Most rules the engine tries in an environment do not match, and most of those
+fail on one entry alone: ``requests==2.31.0`` is outside ``requests<2.20`` in
+every environment that holds it.  Every entry that applies must hold at once,
+so whatever an environment lets an installer pick is inside what each of its
+unconditional, declared entries allows; when one such entry is disjoint from
+the bad range, the relation is NEVER without computing the combination.
+
+Only NEVER is proved here; every other answer is left to the engine's full
+range algebra, so a screen that says nothing is always safe.
+"""
+
+from __future__ import annotations
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from pinaudit.ranges import bad_range, single_set_range
+from pinaudit.rulebook import PackageCondition
+
+#: Answers keyed by the identities of the specifier set and the condition; both
+#: objects are kept in the value so that their ids cannot be reused meanwhile.
+_ANSWERS: dict[tuple[int, int], tuple[SpecifierSet, PackageCondition, bool]] = {}
+#: Per condition, whether its range is spelled so that a pin test decides.
+_PIN_DECIDES: dict[int, tuple[PackageCondition, bool]] = {}
+_LIMIT = 65536
+
+
+def excludes(
+    specifier: SpecifierSet, condition: PackageCondition, pinned: Version | None = None
+) -> bool:
+    """True when no version ``specifier`` admits, pre-releases included, is bad.
+
+    ``pinned`` is the version of a ``==V`` specifier when the caller has it
+    parsed already (a Dependency does), which spares parsing it again.
+    """
+    key = (id(specifier), id(condition))
+    known = _ANSWERS.get(key)
+    if known is None:
+        if len(_ANSWERS) >= _LIMIT:
+            _ANSWERS.clear()
+        known = _ANSWERS[key] = (specifier, condition, _excludes(specifier, condition, pinned))
+    return known[2]
+
+
+def _excludes(specifier: SpecifierSet, condition: PackageCondition, pinned: Version | None) -> bool:
+    clauses = list(specifier)
+    if not clauses:
+        return False
+    if len(clauses) == 1 and _pin_decides(condition):
+        only = clauses[0]
+        if only.operator == "==" and not only.version.endswith(".*"):
+            return not condition.range.contains(only.version if pinned is None else pinned)
+    try:
+        return single_set_range(specifier).is_disjoint(condition.range)
+    except ValueError:  # a range under another pre-release policy: no proof
+        return False
+
+
+def _pin_decides(condition: PackageCondition) -> bool:
+    """Whether testing ``V`` alone decides ``==V`` against this condition's range.
+
+    ``==V`` allows ``V`` and every local build ``V+label``.  A range spelled by
+    specifiers without local labels and without ``===`` holds ``V+label``
+    exactly when it holds ``V`` (PEP 440 ignores the label there), so one
+    membership test replaces building the pin's range.  Ranges built otherwise
+    (advisories' version lists) take the range path.
+    """
+    known = _PIN_DECIDES.get(id(condition))
+    if known is None:
+        if len(_PIN_DECIDES) >= _LIMIT:
+            _PIN_DECIDES.clear()
+        text = str(condition.specifier)
+        fits = (
+            bool(text)
+            and "===" not in text
+            and "+" not in text
+            and condition.range == bad_range(condition.specifier)
+        )
+        known = _PIN_DECIDES[id(condition)] = (condition, fits)
+    return known[1]
