@@ -3,6 +3,8 @@
 A rule file is TOML and never code.  Validation collects every problem it can
 find (with file and line) instead of stopping at the first, because rule authors
 fix a pack in one pass; a rule with a problem is left out, the rest still load.
+A valid rule is first a plain record (:data:`RuleRecord`), then a :class:`Rule`
+(:func:`rule_from_record`): the rule cache (``rulecache``) keeps the records.
 The format is described in ``docs/rules-format.md``.
 """
 
@@ -13,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import tomli
 from packaging.markers import InvalidMarker, Marker
@@ -28,6 +30,11 @@ from pinaudit.ranges import bad_range
 RULE_CODE = re.compile(r"^[A-Z][A-Z0-9]*[0-9]{3,}$")
 RULE_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 URL = re.compile(r"^https?://[^\s/]+\.[^\s/]+(/\S*)?$")
+
+#: A validated rule as plain data (str, int, list, tuple, dict): what its rule
+#: file stated, after validation (the keys are those :func:`_rule_from_table`
+#: returns).  Plain so that the rule cache can keep it without pickle.
+RuleRecord = dict[str, Any]
 
 
 class Severity(enum.StrEnum):
@@ -265,7 +272,8 @@ def _header_lines(lines: Sequence[str]) -> list[int]:
     ]
 
 
-def _rule_from_table(validator: _Validator, table: Mapping[str, Any]) -> Rule | None:
+def _rule_from_table(validator: _Validator, table: Mapping[str, Any]) -> RuleRecord | None:
+    """The rule's record when the table is valid; its problems land on ``validator``."""
     code = validator.text(table, "code", required=True)
     validator.label = f"rule {code or '?'}"
     validator.unknown_keys(table, RULE_KEYS, "[[rule]]")
@@ -283,11 +291,10 @@ def _rule_from_table(validator: _Validator, table: Mapping[str, Any]) -> Rule | 
     severity = _enum(validator, Severity, "severity", severity_text)
     summary = validator.text(table, "summary", required=True)
 
-    marker: Marker | None = None
     marker_text = validator.text(table, "marker")
     if marker_text.strip():
         try:
-            marker = Marker(marker_text)
+            Marker(marker_text)
         except InvalidMarker as error:
             validator.fail("marker", f"invalid marker {marker_text!r}: {error}")
 
@@ -305,22 +312,115 @@ def _rule_from_table(validator: _Validator, table: Mapping[str, Any]) -> Rule | 
 
     if validator.problems or kind is None or severity is None:
         return None
+    return {
+        "code": code,
+        "slug": slug,
+        "kind": kind.value,
+        "severity": severity.value,
+        "summary": summary.strip(),
+        "packages": [(condition.name, bad) for condition, bad in packages],
+        "remedies": [(remedy.package, str(remedy.version), remedy.note) for remedy in remedies],
+        "references": [(ref.url, ref.kind, ref.title) for ref in references],
+        "examples": [(example.expect, list(example.requirements)) for example in examples],
+        "description": validator.text(table, "description").strip(),
+        "signature": validator.text(table, "signature").strip(),
+        "fixed": validator.text(table, "fixed").strip(),
+        "marker": marker_text if marker_text.strip() else "",
+        "line": validator.first,
+    }
+
+
+_RECORD_TEXTS = (
+    "code",
+    "slug",
+    "kind",
+    "severity",
+    "summary",
+    "description",
+    "signature",
+    "fixed",
+    "marker",
+)
+_RECORD_KEYS = frozenset({*_RECORD_TEXTS, "packages", "remedies", "references", "examples", "line"})
+_KINDS = frozenset(kind.value for kind in RuleKind)
+_SEVERITIES = frozenset(severity.value for severity in Severity)
+
+
+def _texts(value: object, size: int = -1) -> bool:
+    """A list or tuple of strings (of ``size`` items, unless -1)."""
+    if not isinstance(value, list | tuple) or (size != -1 and len(value) != size):
+        return False
+    return all(type(item) is str for item in value)
+
+
+_SHAPES = (("packages", 2), ("remedies", 3), ("references", 3), ("examples", 2))
+
+
+def is_rule_record(value: object) -> bool:
+    """Whether ``value`` has exactly the shape :func:`_rule_from_table` gives a record.
+
+    The rule cache is a file other programs could write; a record of another
+    shape is refused before it can reach :func:`rule_from_record`.
+    """
+    if type(value) is not dict or value.keys() != _RECORD_KEYS:
+        return False
+    for key in _RECORD_TEXTS:
+        if type(value[key]) is not str:
+            return False
+    if type(value["line"]) is not int:
+        return False
+    if value["kind"] not in _KINDS or value["severity"] not in _SEVERITIES:
+        return False
+    for key, size in _SHAPES:
+        items = value[key]
+        if type(items) is not list:
+            return False
+        for item in items:
+            if key == "examples":
+                if not (
+                    type(item) in (list, tuple)
+                    and len(item) == 2
+                    and type(item[0]) is str
+                    and _texts(item[1])
+                ):
+                    return False
+            elif not _texts(item, size):
+                return False
+    return True
+
+
+def rule_from_record(record: RuleRecord, path: Path | None) -> Rule:
+    """The rule a validated record describes; the one place a :class:`Rule` is built.
+
+    A record holds only the texts the rule file stated (specifiers, versions,
+    the marker), so the rule cache can store it as plain data and a cached and
+    a freshly parsed rule are built by the same code and come out equal.
+    """
+    packages = []
+    for name, bad in record["packages"]:
+        specifier = SpecifierSet(bad)
+        packages.append(PackageCondition(name, specifier, bad_range(specifier)))
+    marker_text: str = record["marker"]
     return Rule(
-        code=code,
-        slug=slug,
-        kind=kind,
-        severity=severity,
-        summary=summary.strip(),
+        code=record["code"],
+        slug=record["slug"],
+        kind=RuleKind(record["kind"]),
+        severity=Severity(record["severity"]),
+        summary=record["summary"],
         packages=tuple(packages),
-        remedies=tuple(remedies),
-        references=tuple(references),
-        examples=tuple(examples),
-        description=validator.text(table, "description").strip(),
-        signature=validator.text(table, "signature").strip(),
-        fixed=validator.text(table, "fixed").strip(),
-        marker=marker,
-        path=validator.path,
-        line=validator.first,
+        remedies=tuple(
+            Remedy(package, Version(version), note) for package, version, note in record["remedies"]
+        ),
+        references=tuple(Reference(url, kind, title) for url, kind, title in record["references"]),
+        examples=tuple(
+            Example(expect, tuple(requirements)) for expect, requirements in record["examples"]
+        ),
+        description=record["description"],
+        signature=record["signature"],
+        fixed=record["fixed"],
+        marker=Marker(marker_text) if marker_text else None,
+        path=path,
+        line=record["line"],
     )
 
 
@@ -337,8 +437,11 @@ def _enum(validator: _Validator, kind: type[_E], key: str, value: str) -> _E | N
         return None
 
 
-def _packages(validator: _Validator, table: Mapping[str, Any]) -> list[PackageCondition]:
-    result: list[PackageCondition] = []
+def _packages(
+    validator: _Validator, table: Mapping[str, Any]
+) -> list[tuple[PackageCondition, str]]:
+    """Each valid package with the ``bad`` text it was read from (what a record keeps)."""
+    result: list[tuple[PackageCondition, str]] = []
     seen: set[str] = set()
     for position, package in enumerate(validator.tables(table, "packages"), start=1):
         validator.within("packages", position)
@@ -360,14 +463,14 @@ def _packages(validator: _Validator, table: Mapping[str, Any]) -> list[PackageCo
         if versions.is_empty:
             validator.fail("bad", f"packages[{position}] ({raw_name}): {bad!r} matches no version")
             continue
-        result.append(PackageCondition(name, specifier, versions))
+        result.append((PackageCondition(name, specifier, versions), bad))
     return result
 
 
 def _remedies(
-    validator: _Validator, table: Mapping[str, Any], packages: list[PackageCondition]
+    validator: _Validator, table: Mapping[str, Any], packages: list[tuple[PackageCondition, str]]
 ) -> list[Remedy]:
-    by_name = {condition.name: condition for condition in packages}
+    by_name = {condition.name: condition for condition, _ in packages}
     result: list[Remedy] = []
     for position, remedy in enumerate(validator.tables(table, "remedies"), start=1):
         validator.within("remedies", position)
@@ -456,15 +559,15 @@ def _examples(
     return result
 
 
-def load_rule_text(text: str, path: Path) -> RuleSet:
-    """Parse one rule file's text; problems come back, they are not raised."""
+def parse_rule_records(text: str, path: Path) -> tuple[list[RuleRecord], list[Problem]]:
+    """The records of one rule file's valid rules, and the problems of the others."""
     try:
         document = tomli.loads(text)
     except tomli.TOMLDecodeError as error:
         line = getattr(error, "lineno", None)
         column = getattr(error, "colno", None)
         message = getattr(error, "msg", str(error))
-        return RuleSet((), (Problem(path, f"invalid TOML: {message}", line, column, "bad-rule"),))
+        return [], [Problem(path, f"invalid TOML: {message}", line, column, "bad-rule")]
     problems: list[Problem] = []
     for key in document:
         if key not in TOP_KEYS:
@@ -485,16 +588,22 @@ def load_rule_text(text: str, path: Path) -> RuleSet:
         tables = []
     lines = text.splitlines()
     headers = _header_lines(lines)
-    rules: list[Rule] = []
+    records: list[RuleRecord] = []
     for position, table in enumerate(tables):
         first = headers[position] if position < len(headers) else 1
         last = headers[position + 1] if position + 1 < len(headers) else len(lines) + 1
         validator = _Validator(path, lines, first, last)
-        rule = _rule_from_table(validator, table)
+        record = _rule_from_table(validator, table)
         problems.extend(validator.problems)
-        if rule is not None:
-            rules.append(rule)
-    return RuleSet(tuple(rules), tuple(problems))
+        if record is not None:
+            records.append(record)
+    return records, problems
+
+
+def load_rule_text(text: str, path: Path) -> RuleSet:
+    """Parse one rule file's text; problems come back, they are not raised."""
+    records, problems = parse_rule_records(text, path)
+    return RuleSet(tuple(rule_from_record(record, path) for record in records), tuple(problems))
 
 
 def rule_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -505,40 +614,81 @@ def rule_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def load_rules(paths: Iterable[Path]) -> RuleSet:
-    """Load rule files and folders; duplicate codes and slugs are problems too."""
-    rules: list[Rule] = []
+class RecordStore(Protocol):
+    """Keeps the records of problem-free rule files between runs (see ``rulecache``)."""
+
+    def get(self, path: Path, data: bytes) -> list[RuleRecord] | None:
+        """The records stored for exactly these bytes of ``path``, or None."""
+
+    def put(self, path: Path, data: bytes, records: list[RuleRecord]) -> None:
+        """Remember the records validated from these bytes of ``path``."""
+
+
+def _decode(data: bytes) -> str:
+    """The text ``Path.read_text`` would give: UTF-8 with universal newlines."""
+    text = data.decode("utf-8")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def load_rule_records(
+    paths: Iterable[Path], store: RecordStore | None = None
+) -> tuple[list[tuple[Path, RuleRecord]], list[Problem]]:
+    """Each valid rule's file and record; duplicate codes and slugs are problems too.
+
+    A file with problems is never handed to ``store``: it is parsed again on
+    every run, so its problems are reported every time, with file and line.
+    """
+    found: list[tuple[Path, RuleRecord]] = []
     problems: list[Problem] = []
     for path in rule_files(paths):
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
+            data = path.read_bytes()
+        except OSError as error:
             problems.append(Problem(path, f"cannot read rule file: {error}", code="bad-rule"))
             continue
-        loaded = load_rule_text(text, path)
-        rules.extend(loaded.rules)
-        problems.extend(loaded.problems)
-    seen_codes: dict[str, Rule] = {}
-    seen_slugs: dict[str, Rule] = {}
-    unique: list[Rule] = []
-    for rule in rules:
-        earlier = seen_codes.get(rule.code) or seen_slugs.get(rule.slug)
+        records = store.get(path, data) if store is not None else None
+        if records is None:
+            try:
+                text = _decode(data)
+            except UnicodeDecodeError as error:
+                problems.append(Problem(path, f"cannot read rule file: {error}", code="bad-rule"))
+                continue
+            records, file_problems = parse_rule_records(text, path)
+            problems.extend(file_problems)
+            if store is not None and not file_problems:
+                store.put(path, data, records)
+        found.extend((path, record) for record in records)
+    seen_codes: dict[str, tuple[Path, RuleRecord]] = {}
+    seen_slugs: dict[str, tuple[Path, RuleRecord]] = {}
+    unique: list[tuple[Path, RuleRecord]] = []
+    for path, record in found:
+        code, slug = record["code"], record["slug"]
+        earlier = seen_codes.get(code) or seen_slugs.get(slug)
         if earlier is not None:
             problems.append(
                 Problem(
-                    rule.path or Path("?"),
-                    f"rule {rule.code} ({rule.slug}) repeats the code or slug of the rule at "
-                    f"{earlier.path}:{earlier.line}",
-                    rule.line,
+                    path,
+                    f"rule {code} ({slug}) repeats the code or slug of the rule at "
+                    f"{earlier[0]}:{earlier[1]['line']}",
+                    record["line"],
                     None,
                     "bad-rule",
                 )
             )
             continue
-        seen_codes[rule.code] = rule
-        seen_slugs[rule.slug] = rule
-        unique.append(rule)
-    return RuleSet(tuple(unique), tuple(problems))
+        seen_codes[code] = seen_slugs[slug] = (path, record)
+        unique.append((path, record))
+    return unique, problems
+
+
+def load_rules(paths: Iterable[Path]) -> RuleSet:
+    """Load rule files and folders; duplicate codes and slugs are problems too."""
+    records, problems = load_rule_records(paths)
+    return RuleSet(
+        tuple(rule_from_record(record, path) for path, record in records), tuple(problems)
+    )
 
 
 def builtin_rules_path() -> Path:

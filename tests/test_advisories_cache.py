@@ -191,6 +191,20 @@ def test_an_unwritable_cache_is_reported_and_the_rules_still_load(
     assert "PINAUDIT_CACHE_DIR" in loaded.problems[0].message
 
 
+def test_no_cache_neither_reads_nor_writes_the_index(
+    source: Path, cache: Path, reads: ReadCounter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    filled = load_advisory_rules([source], cache_dir=cache)
+    (index,) = _index_files(cache)
+    monkeypatch.setenv("PINAUDIT_NO_CACHE", "1")
+    reads.calls = 0
+    _same(load_advisory_rules([source], cache_dir=cache), filled)
+    assert reads.calls == 1, "the sources were read although an index exists"
+    index.unlink()
+    _same(load_advisory_rules([source], cache_dir=cache), filled)
+    assert _index_files(cache) == [], "nothing was written"
+
+
 def test_the_environment_variable_chooses_the_cache(
     source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

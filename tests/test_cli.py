@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import subprocess
 import sys
@@ -293,6 +294,33 @@ def test_a_plain_check_imports_nothing_it_does_not_use(seed: Path) -> None:
     ):
         assert lazy not in loaded, lazy
     assert "pinaudit.config" in loaded
+
+
+def test_a_command_run_in_process_leaves_the_collector_as_it_was(seed: Path) -> None:
+    frozen = gc.get_freeze_count()
+    assert gc.isenabled()
+    assert invoke("check").exit_code == 1
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen
+
+
+def test_as_a_program_output_exit_code_and_exit_handlers_are_kept(seed: Path) -> None:
+    probe = (
+        "import atexit, gc\n"
+        "atexit.register(lambda: print('at exit, frozen:', gc.get_freeze_count() > 0))\n"
+        "from pinaudit.cli import main\n"
+        "main()\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe, "check", "--output-format", "concise"],
+        cwd=seed,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 1
+    assert completed.stdout.startswith("requirements.txt:1:1: PA1001 ")
+    assert completed.stdout.endswith("at exit, frozen: True\n")
 
 
 def test_fix_still_shows_the_diff_and_writes_on_request(seed: Path) -> None:

@@ -14,17 +14,16 @@ here touches the network; fetching the osv.dev export is the explicit
 
 from __future__ import annotations
 
-import os
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import packaging
 from packaging.utils import canonicalize_name
 
+from pinaudit.cachedir import CACHE_ENV, cache_directory, cache_disabled
 from pinaudit.model import Problem
 from pinaudit.rulebook import RuleSet
 
-CACHE_ENV = "PINAUDIT_CACHE_DIR"
 CACHE_PROBLEM = "advisory-cache"
 EXPORT_NAME = "PyPI-all.zip"
 
@@ -35,19 +34,6 @@ __all__ = [
     "export_path",
     "load_advisory_rules",
 ]
-
-
-def cache_directory(cache_dir: Path | None = None) -> Path:
-    """Where pinaudit caches: the argument, else ``$PINAUDIT_CACHE_DIR``, else the
-    platform's user cache folder."""
-    if cache_dir is not None:
-        return Path(cache_dir).expanduser()
-    configured = os.environ.get(CACHE_ENV, "").strip()
-    if configured:
-        return Path(configured).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("pinaudit"))
 
 
 def export_path(cache_dir: Path | None = None) -> Path:
@@ -73,6 +59,7 @@ def load_advisory_rules(
     or single files.  ``packages`` are distribution names (canonicalised here);
     ``None`` loads every package.  Problems come back in the rule set, never
     raised: a malformed record, an unreadable source, an unwritable cache.
+    With ``$PINAUDIT_NO_CACHE`` set the index is neither read nor written.
     Problems about a package outside ``packages`` are left out with its rules.
     """
     from pinaudit.advisories import build, sources, store
@@ -87,7 +74,8 @@ def load_advisory_rules(
         return RuleSet((), tuple(problems))
     directory = cache_directory(cache_dir) / "advisories"
     index_file = directory / f"index-{found.identity}.bin"
-    cached = store.read(index_file, found.fingerprint, wanted)
+    uncached = cache_disabled()
+    cached = None if uncached else store.read(index_file, found.fingerprint, wanted)
     if cached is not None:
         entries, reports = cached
         selected = build.select(build.Index({}, tuple(reports)), wanted)[1]
@@ -100,18 +88,19 @@ def load_advisory_rules(
         if parsed.advisory is not None:
             advisories.append(parsed.advisory)
     index = build.build_index(advisories, reports)
-    try:
-        store.write(index_file, index, found.fingerprint)
-    except OSError as error:
-        reason = error.strerror or str(error)
-        problems.append(
-            Problem(
-                index_file,
-                f"cannot write the advisory cache ({reason}); advisories were read without it, "
-                f"set {CACHE_ENV} to a writable folder to speed this up",
-                code=CACHE_PROBLEM,
+    if not uncached:
+        try:
+            store.write(index_file, index, found.fingerprint)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            problems.append(
+                Problem(
+                    index_file,
+                    f"cannot write the advisory cache ({reason}); advisories were read without "
+                    f"it, set {CACHE_ENV} to a writable folder to speed this up",
+                    code=CACHE_PROBLEM,
+                )
             )
-        )
     entries, selected = build.select(index, wanted)
     rules = tuple(build.entry_rule(entry) for entry in entries)
     return RuleSet(rules, (*problems, *selected))
