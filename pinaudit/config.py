@@ -21,8 +21,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import tomli
-
 from pinaudit.model import Problem
 from pinaudit.render import OUTPUT_FORMATS
 from pinaudit.rulebook import Severity
@@ -168,6 +166,8 @@ def _pyproject_section(path: Path) -> bool:
         return False
     if not _mentions_pinaudit(text):
         return False
+    import tomli  # most runs find no settings file and never read TOML
+
     try:
         document = tomli.loads(text)
     except tomli.TOMLDecodeError:
@@ -410,6 +410,8 @@ def parse_config(text: str, path: Path) -> tuple[dict[str, Any], dict[str, Origi
 
     Raises :class:`ConfigError` with every problem; nothing is half-applied.
     """
+    import tomli
+
     try:
         document = tomli.loads(text)
     except tomli.TOMLDecodeError as error:

@@ -206,11 +206,7 @@ class Comment:
 
 @dataclass(frozen=True, slots=True)
 class Manifest:
-    """Everything read from one file.
-
-    ``digest`` is the SHA-256 of the file's bytes when it was read, so that a
-    writer can refuse to overwrite a file that changed underneath it.
-    """
+    """Everything read from one file."""
 
     path: Path
     kind: ManifestKind
@@ -219,7 +215,6 @@ class Manifest:
     options: tuple[GlobalOption, ...] = ()
     problems: tuple[Problem, ...] = ()
     comments: tuple[Comment, ...] = ()
-    digest: str = ""
     generated_by: str | None = None
     source: Path | None = None
     requires_python: SpecifierSet | None = None

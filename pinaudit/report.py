@@ -7,7 +7,6 @@ findings, problems and edits.
 from __future__ import annotations
 
 import enum
-import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -107,5 +106,7 @@ def fingerprint(finding: Finding, path: str) -> str:
     GitLab and GitHub track an issue across commits by this value, so an edit
     above the entry must not make the issue look fixed and reopened.
     """
+    import hashlib  # only the formats and baselines that fingerprint pay for it
+
     names = ",".join(sorted(item.name for item in finding.involved))
     return hashlib.sha256(f"{finding.rule.code}\0{path}\0{names}".encode()).hexdigest()

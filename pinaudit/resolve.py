@@ -237,7 +237,7 @@ def _lock_packages(environment: Environment, texts: Mapping[Path, str]) -> list[
         text = texts.get(manifest.path)
         if text is None:
             continue
-        source = SourceText(manifest.path, text, False, "")
+        source = SourceText(manifest.path, text, False)
         if manifest.kind is ManifestKind.POETRY_LOCK:
             from pinaudit.sources.poetry_lock import locked_dependencies as poetry_locked
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-import tomli
 from packaging.markers import InvalidMarker, Marker
 from packaging.ranges import VersionRange
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -561,6 +560,8 @@ def _examples(
 
 def parse_rule_records(text: str, path: Path) -> tuple[list[RuleRecord], list[Problem]]:
     """The records of one rule file's valid rules, and the problems of the others."""
+    import tomli  # a run served from the rules cache never reads TOML
+
     try:
         document = tomli.loads(text)
     except tomli.TOMLDecodeError as error:

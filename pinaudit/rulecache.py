@@ -18,9 +18,9 @@ unreadable or read-only folder) quietly falls back to reading the TOML.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import sys
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -37,7 +37,22 @@ FORMAT_VERSION = 1
 MAX_FILES = 256
 """Rule files remembered at most; past it, a write keeps only this run's files."""
 
-_DIGEST_SIZE = 32
+_DIGEST_SIZE = 4
+
+
+def _crc(data: bytes) -> bytes:
+    return zlib.crc32(data).to_bytes(_DIGEST_SIZE, "big")
+
+
+def content_key(data: bytes) -> str:
+    """A rule file's identity: its size and CRC-32.
+
+    Not SHA-256: importing hashlib (OpenSSL) cost the hook more than reading
+    every rule file.  This is a cache key, not a security check (whoever can
+    write a rule file decides the rules anyway); an edit that keeps both the
+    size and the CRC-32 is a one-in-four-billion accident.
+    """
+    return f"{len(data)}:{zlib.crc32(data):08x}"
 
 
 def _salt() -> bytes:
@@ -67,7 +82,7 @@ def _salt() -> bytes:
 
 
 class RuleCache:
-    """The records of problem-free rule files, keyed by path and SHA-256 of the bytes.
+    """The records of problem-free rule files, keyed by path and :func:`content_key`.
 
     Implements :class:`~pinaudit.rulebook.RecordStore`.  The file's name and its
     header hold the salt (:func:`_salt`), so two installs of pinaudit (the
@@ -79,7 +94,7 @@ class RuleCache:
 
     def __init__(self, directory: Path, salt: bytes | None = None) -> None:
         self._salt = _salt() if salt is None else salt
-        self.file = directory / f"rules-{hashlib.sha256(self._salt).hexdigest()[:16]}.bin"
+        self.file = directory / f"rules-{zlib.crc32(self._salt):08x}.bin"
         self._entries: dict[str, tuple[str, list[RuleRecord]]] = {}
         self._used: set[str] = set()
         self._dirty = False
@@ -99,7 +114,7 @@ class RuleCache:
         if not blob.startswith(MAGIC) or len(blob) < header:
             return None
         payload = blob[header:]
-        if hashlib.sha256(payload).digest() != blob[len(MAGIC) : header]:
+        if _crc(payload) != blob[len(MAGIC) : header]:
             return None
         try:
             document = marshal.loads(payload)
@@ -136,16 +151,14 @@ class RuleCache:
         if entry is None:
             return None
         digest, records = entry
-        if digest != hashlib.sha256(data).hexdigest() or not all(
-            is_rule_record(record) for record in records
-        ):
+        if digest != content_key(data) or not all(is_rule_record(record) for record in records):
             return None
         self._used.add(key)
         return records
 
     def put(self, path: Path, data: bytes, records: list[RuleRecord]) -> None:
         key = self._key(path)
-        self._entries[key] = (hashlib.sha256(data).hexdigest(), records)
+        self._entries[key] = (content_key(data), records)
         self._used.add(key)
         self._dirty = True
 
@@ -161,7 +174,7 @@ class RuleCache:
 
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(self.file, MAGIC + hashlib.sha256(payload).digest() + payload)
+            atomic_write(self.file, MAGIC + _crc(payload) + payload)
         except OSError:
             return
         self._dirty = False

@@ -2,12 +2,12 @@
 
 Parsers work on the decoded text; the writer must put back exactly the same
 bytes outside an edit.  So the BOM is split off and remembered, newlines are
-not translated, and the digest of the original bytes travels with the text.
+not translated, and the original bytes can be rebuilt exactly (``encode``),
+which is what the writer's digest is taken of when it needs one.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,11 +22,20 @@ class SourceText:
     path: Path
     text: str
     bom: bool
-    digest: str
 
     def encode(self, text: str) -> bytes:
         """The bytes to write for ``text``, with this file's BOM kept."""
         return (UTF8_BOM if self.bom else b"") + text.encode("utf-8")
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the bytes the file held when it was read.
+
+        Strict UTF-8 decoding is lossless, so those bytes are ``encode(text)``;
+        only ``fix`` needs the digest (to refuse a file that changed since), so
+        a check neither hashes its files nor imports hashlib.
+        """
+        return digest_of(self.encode(self.text))
 
 
 class UnreadableFile(Exception):
@@ -38,6 +47,8 @@ class UnreadableFile(Exception):
 
 
 def digest_of(data: bytes) -> str:
+    import hashlib
+
     return hashlib.sha256(data).hexdigest()
 
 
@@ -60,7 +71,7 @@ def decode(path: Path, data: bytes) -> SourceText:
                 path, f"not UTF-8 text (byte 0x{body[error.start]:02x})", line, column, "unreadable"
             )
         ) from None
-    return SourceText(path, text, bom, digest_of(data))
+    return SourceText(path, text, bom)
 
 
 def read_source(path: Path, *, limit: int = MAX_MANIFEST_BYTES) -> SourceText:

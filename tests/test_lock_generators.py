@@ -25,6 +25,6 @@ def test_generated_locks_parse_cleanly_with_every_package() -> None:
         (uv_lock_text(50), parse_uv_lock, "uv.lock"),
         (pylock_text(50), parse_pylock, "pylock.toml"),
     ):
-        manifest = parser(SourceText(Path(name), text, False, ""))
+        manifest = parser(SourceText(Path(name), text, False))
         assert manifest.problems == ()
         assert len(manifest.dependencies) >= 50

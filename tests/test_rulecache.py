@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import shutil
 import subprocess
 import sys
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -204,11 +204,13 @@ def test_a_damaged_cache_falls_back_to_the_toml_and_is_rewritten(
 
 def _rewrite(file: Path, change: Callable[[dict[str, object]], None]) -> None:
     """Change a cache file's document and give it a valid checksum, as another program could."""
-    payload = file.read_bytes()[len(rulecache.MAGIC) + 32 :]
+    payload = file.read_bytes()[len(rulecache.MAGIC) + rulecache._DIGEST_SIZE :]
     document = marshal.loads(payload)
     change(document)
     payload = marshal.dumps(document)
-    file.write_bytes(rulecache.MAGIC + hashlib.sha256(payload).digest() + payload)
+    file.write_bytes(
+        rulecache.MAGIC + zlib.crc32(payload).to_bytes(rulecache._DIGEST_SIZE, "big") + payload
+    )
 
 
 def _break_records(document: dict[str, object]) -> None:
@@ -244,7 +246,7 @@ def test_a_cache_of_another_shape_or_version_is_not_used(
 def test_the_cache_holds_plain_data_only(cache: Path, pack: Path) -> None:
     _loaded([pack])
     (file,) = _cache_files(cache)
-    document = marshal.loads(file.read_bytes()[len(rulecache.MAGIC) + 32 :])
+    document = marshal.loads(file.read_bytes()[len(rulecache.MAGIC) + rulecache._DIGEST_SIZE :])
     plain = (str, bytes, int, list, tuple, dict)
 
     def walk(value: object) -> None:

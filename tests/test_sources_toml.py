@@ -30,7 +30,7 @@ FORMATS = Path(__file__).parent / "fixtures" / "formats"
 
 
 def source_of(text: str, name: str = "pyproject.toml") -> SourceText:
-    return SourceText(Path(name), text, False, "")
+    return SourceText(Path(name), text, False)
 
 
 def fixture(relative: str) -> tuple[str, Manifest]:

@@ -245,7 +245,6 @@ class FileContext:
             dependencies=tuple(dependencies),
             problems=tuple(self.problems),
             comments=comments,
-            digest=source.digest,
             generated_by=generated_by,
             requires_python=python_specifier(requires_python),
             locked_groups=locked_groups,
@@ -256,9 +255,7 @@ def failed(
     source: SourceText, kind: ManifestKind, problem: Problem, generated_by: str | None = None
 ) -> Manifest:
     """The Manifest of a file that could not be read at all."""
-    return Manifest(
-        source.path, kind, problems=(problem,), digest=source.digest, generated_by=generated_by
-    )
+    return Manifest(source.path, kind, problems=(problem,), generated_by=generated_by)
 
 
 def and_markers(*parts: str | None) -> str | None:

@@ -1303,7 +1303,6 @@ def parse_requirements(
         options=tuple(reader.options),
         problems=tuple(reader.problems),
         comments=tuple(reader.comments),
-        digest=source.digest,
         generated_by=generated_by,
         source=compiled_from,
     )
