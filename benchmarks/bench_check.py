@@ -30,6 +30,11 @@ from pinaudit.rulebook import builtin_rules_path, load_rules
 from pinaudit.targets import make_targets
 
 REPO = Path(__file__).resolve().parents[1]
+#: What any check imports before pinaudit's own code: the CLI library, the
+#: specifier, marker, version and range code of packaging, and dataclasses.
+LIBRARY_IMPORTS = (
+    "import click, dataclasses, pathlib, packaging.markers, packaging.specifiers, packaging.ranges"
+)
 
 
 def _wall(command: list[str], runs: int) -> float:
@@ -112,9 +117,14 @@ def main() -> None:
     script = Path(sys.executable).parent / "pinaudit"
     floor = _wall([sys.executable, "-c", "pass"], arguments.runs)
     seed = _wall([str(script), "check", "examples/seed"], arguments.runs)
+    libraries = _wall([sys.executable, "-c", LIBRARY_IMPORTS], arguments.runs)
     print(
         f"start-up: python -c pass {floor * 1000:.1f} ms; "
         f"pinaudit check examples/seed {seed * 1000:.1f} ms; ratio {seed / floor:.2f}x (target 6x)"
+    )
+    print(
+        f"  for reference, importing the libraries a check cannot do without: "
+        f"{libraries * 1000:.1f} ms ({libraries / floor:.2f}x)"
     )
 
     rules = load_rules([builtin_rules_path()])

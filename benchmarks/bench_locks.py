@@ -177,7 +177,7 @@ def best_of(runs: int, action: Callable[[], object]) -> float:
 
 
 def measure(text: str, parser: Callable[[SourceText], Manifest]) -> tuple[float, float]:
-    source = SourceText(Path("lock"), text, False, "")
+    source = SourceText(Path("lock"), text, False)
     manifest = parser(source)
     if manifest.problems:
         raise SystemExit(f"generated lock did not parse cleanly: {manifest.problems[0]}")
@@ -195,7 +195,7 @@ def report(name: str, floor: float, cost: float) -> None:
 
 def pylock_validation_cost() -> None:
     text = pylock_text()
-    source = SourceText(Path("pylock.toml"), text, False, "")
+    source = SourceText(Path("pylock.toml"), text, False)
     floor = best_of(5, lambda: tomli.loads(text))
     read = best_of(5, lambda: parse_pylock(source, validate=False))
     validated = best_of(5, lambda: parse_pylock(source))
