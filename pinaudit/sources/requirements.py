@@ -10,10 +10,11 @@ constructors) and keeps, for every text it derives, a map back to offsets in
 the original file.
 
 Speed matters because this runs in pre-commit hooks over whole repositories:
-the common line (``name==1.2.3``, maybe with extras, hashes or a comment) takes
-a path that avoids the general PEP 508 parser, and anything else falls back to
-``packaging.requirements.Requirement`` so that both paths accept exactly the
-same language (a property test holds them to it).  Entries whose specifier or
+the common line (``name==1.2.3``, maybe with extras, a marker, hashes or a
+comment) takes a path that avoids the general PEP 508 parser, a plain ``-r`` or
+``-c`` line one that avoids shlex and optparse, and anything else takes the
+general path (``packaging.requirements.Requirement``, pip's option parsing);
+tests hold the fast paths to exactly the general path's results.  Entries whose specifier or
 marker text is the same share one SpecifierSet or Marker object, since the
 same pins recur across a repository's files: treat them as immutable.
 """
@@ -79,12 +80,26 @@ _FAST_REQUIREMENT_RE = re.compile(_SIMPLE_REQUIREMENT + r"\Z")
 _HASH_WORD = r"--hash=(?:sha256|sha384|sha512):[^\s'\"\\$#]+"
 _HASHES_ONLY_RE = re.compile(rf"{_HASH_WORD}(?:[ \t]+{_HASH_WORD})*[ \t]*")
 _HASH_VALUE_RE = re.compile(r"--hash=([^ \t]+)")
-# A whole logical line holding only such a requirement, maybe such hashes (pip
-# splits options off at the first " -"), and maybe a comment.
+# Marker text the general path would hand to Marker unchanged: words with no
+# "#" (a comment may start there), "$" (a ${VAR}), backslash, ";" or unicode
+# blank, none starting with "-" (pip splits options off at the first " -").
+_MARKER_WORD = r"[^\s#$;\\-][^\s#$;\\]*+"
+# A whole logical line holding only such a requirement, maybe a marker, maybe
+# such hashes, and maybe a comment.
 _FAST_LINE_RE = re.compile(
-    rf"[ \t]*(?P<requirement>{_SIMPLE_REQUIREMENT})"
+    rf"[ \t]*(?P<requirement>{_SIMPLE_REQUIREMENT}"
+    rf"(?:[ \t]*;(?:[ \t]*(?P<marker>{_MARKER_WORD}(?:[ \t]+{_MARKER_WORD})*+))?)?)"
     rf"(?:[ \t]* (?P<hashes>{_HASH_WORD}(?:[ \t]+{_HASH_WORD})*))?"
     r"[ \t]*(?:(?<=[ \t])(?P<comment>#.*))?\Z"
+)
+# A line that is one plain -r/-c include, spelled as pip's optparse reads it
+# (``-r file``, ``-rfile``, ``--requirement file``, ``--requirement=file``).
+# The path has no quotes, escapes, ${VARS}, "#" or ":" (URLs, drive letters)
+# and does not start with "-" or "=": shlex and optparse would return it as
+# written.  Anything else, such as an abbreviated option, takes the general path.
+_FAST_INCLUDE_RE = re.compile(
+    r"[ \t]*(?P<option>-(?P<short>[rc])[ \t]*|--(?P<long>requirement|constraint)(?:=|[ \t]+))"
+    r"(?P<path>[^\s'\"\\$#:=-][^\s'\"\\$#:]*+)[ \t]*\Z"
 )
 _LEADING_NAME_RE = re.compile(r"[ \t]*[A-Za-z0-9][A-Za-z0-9._-]*")
 _EXTRAS_SPLIT_RE = re.compile(r"[ \t]*,[ \t]*")
@@ -210,17 +225,32 @@ def _simple_parts(
 ) -> tuple[SpecifierSet, frozenset[str], Version | None] | None:
     """Specifier, extras and pin of a fast-path match; None to leave it to the general path.
 
-    A bare name that ends like an archive (``dist.zip``) is a local file to pip,
-    and a specifier SpecifierSet rejects gets packaging's own error message there.
+    A line that ends like an archive (``dist.zip``, ``name===1.0.zip``) is a
+    local file to pip, and a specifier SpecifierSet rejects gets packaging's own
+    error message there.
     """
     extras = frozenset(_EXTRAS_SPLIT_RE.split(extras_text)) if extras_text else _NO_EXTRAS
     if not spec_text:
         return None if _is_archive(name) else (_specifier_set(""), extras, None)
+    if _is_archive(spec_text):
+        return None
+    found = _pinned_specifier(spec_text)
+    if found is None:
+        return None
+    return found[0], extras, found[1]
+
+
+@lru_cache(maxsize=65536)
+def _pinned_specifier(text: str) -> tuple[SpecifierSet, Version | None] | None:
+    """The shared SpecifierSet of a specifier text and its pin; None if it is invalid.
+
+    One cache look-up per requirement line where there would be two or three.
+    """
     try:
-        specifier = _specifier_set(spec_text)
+        specifier = _specifier_set(text)
     except InvalidSpecifier:
         return None
-    return specifier, extras, _pinned_text(spec_text)
+    return specifier, _pinned_text(text)
 
 
 def _pinned(specifier: SpecifierSet) -> Version | None:
@@ -657,6 +687,7 @@ class _Reader:
         text = self.text
         fast_line = _FAST_LINE_RE.match
         simple_line = self._simple_line
+        simple_include = self._simple_include
         logical = self._logical
         add_comment = self.comments.append
         offset = 0
@@ -679,7 +710,11 @@ class _Reader:
                     add_comment(Comment(here, body.strip()))
                 elif body:
                     fast = fast_line(body)
-                    if fast is None or not simple_line(fast, start, here, here_start):
+                    if fast is not None:
+                        done = simple_line(fast, start, here, here_start)
+                    else:
+                        done = simple_include(body, start, here, here_start)
+                    if not done:
                         logical(body, None, start, here, here_start)
                 continue
             if comment or not body.endswith("\\"):
@@ -729,40 +764,83 @@ class _Reader:
         line_start: int,
         pieces: list[_Piece] | None = None,
     ) -> bool:
-        """The hot path: one plain requirement, maybe hashes and a comment.
+        """The hot path: one plain requirement, maybe a marker, hashes and a comment.
 
         The requirement lies on one physical line, at ``start`` in the file, so
         its spans are computed directly (as LineIndex would); ``pieces`` locates
         a comment that a continuation put on a later line.  False leaves the
-        line to the general path.
+        line to the general path, which also reports every Problem, so nothing
+        is recorded before the last check.
         """
-        name, extras_text, spec_text, hashes_text, comment, requirement = fast.group(
-            "name", "extras", "spec", "hashes", "comment", "requirement"
+        name, extras_text, spec_text, marker_text, hashes_text, comment, text = fast.group(
+            "name", "extras", "spec", "marker", "hashes", "comment", "requirement"
         )
         parts = _simple_parts(name, extras_text, spec_text)
         if parts is None:
             return False
+        specifier, extras, pinned = parts
+        if extras and self.role is Role.CONSTRAIN:
+            return False
+        marker = None
+        if marker_text is not None:
+            try:
+                marker = _marker(marker_text)
+            except (InvalidMarker, RecursionError):
+                return False
         if comment is not None:
             if pieces is not None:
                 line_of_comment = _JoinedMap(pieces, 0, []).point(fast.start("comment"))[0]
             else:
                 line_of_comment = line
             self.comments.append(Comment(line_of_comment, comment.rstrip()))
-        shift = 1 - line_start  # offset to 1-based column on this line
+        column = start - line_start + 1  # 1-based column of ``start``
         first, last = fast.span("requirement")
-        first += start
-        last += start
-        span = Span(first, last, line, first + shift, line, last + shift)
+        span = Span(start + first, start + last, line, column + first, line, column + last)
         version_span = None
         if spec_text:
             first, last = fast.span("spec")
-            first += start
-            last += start
-            version_span = Span(first, last, line, first + shift, line, last + shift)
+            version_span = Span(
+                start + first, start + last, line, column + first, line, column + last
+            )
         hashes = tuple(_HASH_VALUE_RE.findall(hashes_text)) if hashes_text else ()
-        specifier, extras, pinned = parts
-        parsed = _Parsed(name, extras, specifier, None, None)
-        self._record(parsed, span, version_span, hashes, False, pinned, requirement)
+        # Positional, in field order: matching a dozen keywords would cost some
+        # 5% of the parse of a large tree.
+        dependency = Dependency(
+            _canonical(name),
+            name,
+            specifier,
+            self.path,
+            span,
+            version_span,
+            extras,
+            marker,
+            None,  # url
+            False,  # editable
+            pinned,
+            hashes,
+            self.role,
+            None,  # group
+            text,
+        )
+        self.dependencies.append(dependency)
+        return True
+
+    def _simple_include(self, body: str, start: int, line: int, line_start: int) -> bool:
+        """A physical line that is one plain include, as _option_line reads it.
+
+        Worth a path of its own because monorepos chain their files with
+        ``-r``/``-c`` lines; False leaves any other line to the general path.
+        """
+        found = _FAST_INCLUDE_RE.match(body)
+        if found is None:
+            return False
+        value = found.group("path")
+        constraint = found.group("short") == "c" or found.group("long") == "constraint"
+        kind = IncludeKind.CONSTRAINT if constraint else IncludeKind.REQUIREMENT
+        column = start - line_start + 1
+        first, last = found.start("option"), found.end("path")
+        span = Span(start + first, start + last, line, column + first, line, column + last)
+        self.includes.append(Include(kind, self.folder / value, value, self.path, span))
         return True
 
     def _logical(
