@@ -47,14 +47,12 @@ _EXACT_NAMES = {
     "Pipfile.lock": ManifestKind.PIPFILE_LOCK,
     "pdm.lock": ManifestKind.PDM_LOCK,
 }
-_REQUIREMENT_PATTERNS = (
-    "requirements*.txt",
-    "requirements*.in",
-    "*requirements.txt",
-    "*requirements.in",
-    "constraints*.txt",
-    "constraints*.in",
-)
+# The file names pip users give requirements files: requirements*.txt,
+# *requirements.txt and constraints*.txt, and the same with .in (pip-compile
+# sources), compared in lower case.
+_REQUIREMENT_PREFIXES = ("requirements", "constraints")
+_REQUIREMENT_SUFFIXES = ("requirements.txt", "requirements.in")
+_REQUIREMENT_EXTENSIONS = (".txt", ".in")
 _REQUIREMENT_FOLDERS = frozenset({"requirements", "reqs", "constraints"})
 
 
@@ -67,7 +65,9 @@ def kind_for(path: Path) -> ManifestKind | None:
     if name.startswith("pylock.") and name.endswith(".toml") and name.count(".") == 2:
         return ManifestKind.PYLOCK  # PEP 751: pylock.<name>.toml, the name without dots
     lowered = name.lower()
-    if any(fnmatch.fnmatchcase(lowered, pattern) for pattern in _REQUIREMENT_PATTERNS):
+    if lowered.endswith(_REQUIREMENT_EXTENSIONS) and (
+        lowered.startswith(_REQUIREMENT_PREFIXES) or lowered.endswith(_REQUIREMENT_SUFFIXES)
+    ):
         return ManifestKind.REQUIREMENTS
     folder = path.absolute().parent.name.lower()
     if lowered.endswith((".txt", ".in")) and folder in _REQUIREMENT_FOLDERS:
@@ -96,15 +96,29 @@ def _git_listing(folder: Path) -> list[Path] | None:
 
 
 def _walk(folder: Path) -> Iterator[Path]:
+    """Files under ``folder`` outside skipped folders and virtual environments.
+
+    Strings until a file's name could be a manifest's: a monorepo holds
+    thousands of folders, and a Path per folder and per file cost more than the
+    walk itself.
+    """
     for current, dirs, files in os.walk(folder):
-        here = Path(current)
         dirs[:] = sorted(
             name
             for name in dirs
-            if name not in SKIPPED_DIRS and not (here / name / "pyvenv.cfg").exists()
+            if name not in SKIPPED_DIRS
+            and not os.path.exists(os.path.join(current, name, "pyvenv.cfg"))  # noqa: PTH110, PTH118
         )
+        here: Path | None = None
         for name in sorted(files):
-            yield here / name
+            if _could_be_manifest(name):
+                here = here or Path(current)
+                yield here / name
+
+
+def _could_be_manifest(name: str) -> bool:
+    """A cheap superset of the names :func:`kind_for` accepts."""
+    return name in _EXACT_NAMES or name.lower().endswith((".txt", ".in", ".toml"))
 
 
 def _excluded(path: Path, patterns: Sequence[str]) -> bool:
@@ -129,13 +143,19 @@ def discover(paths: Iterable[Path], exclude: Sequence[str] = ()) -> list[tuple[P
         if not path.is_dir():
             continue
         listing = _git_listing(path)
-        candidates = listing if listing is not None else _walk(path)
+        if listing is not None:
+            # git lists tracked files that may be gone and knows no skipped folders.
+            candidates: Iterable[Path] = (
+                candidate
+                for candidate in listing
+                if not any(part in SKIPPED_DIRS for part in candidate.relative_to(path).parts[:-1])
+                and candidate.is_file()
+            )
+        else:
+            candidates = (candidate for candidate in _walk(path) if candidate.is_file())
         for candidate in candidates:
-            relative_parts = candidate.relative_to(path).parts[:-1]
-            if any(part in SKIPPED_DIRS for part in relative_parts):
-                continue
             kind = kind_for(candidate)
-            if kind is None or _excluded(candidate, exclude) or not candidate.is_file():
+            if kind is None or _excluded(candidate, exclude):
                 continue
             found.setdefault(candidate, kind)
     return sorted(found.items(), key=lambda item: str(item[0]))

@@ -21,7 +21,7 @@ from pinaudit.findings import Finding, Involved
 from pinaudit.model import Dependency, Environment, Role
 from pinaudit.ranges import Relation, allowed_range, exact_range, relation
 from pinaudit.rulebook import Match, PackageCondition, Rule, RuleKind
-from pinaudit.screen import excludes
+from pinaudit.screen import Screen, any_excludes
 from pinaudit.targets import Target, describe, holds, holds_mask, supported_by
 
 _STRENGTH = {Relation.ALWAYS: 2, Relation.SOMETIMES: 1, Relation.NEVER: 0}
@@ -92,9 +92,7 @@ class _View:
         # Keyed by the entries' identities: they live as long as the view, and
         # hashing frozen dataclasses that hold specifier sets is not cheap.
         self._allowed: dict[tuple[int, ...], _Allowed] = {}
-        self._screens: dict[
-            tuple[str, bool], tuple[tuple[Dependency, ...], tuple[Dependency, ...]]
-        ] = {}
+        self._screens: dict[tuple[str, bool], Screen] = {}
 
     def column(self, name: str, declared_only: bool) -> _Column:
         """The entries of ``name`` (without locks when ``declared_only``) on each target."""
@@ -133,9 +131,7 @@ class _View:
         self._columns[key] = found
         return found
 
-    def screen(
-        self, name: str, declared_only: bool
-    ) -> tuple[tuple[Dependency, ...], tuple[Dependency, ...]]:
+    def screen(self, name: str, declared_only: bool) -> Screen:
         """Entries that hold on every target, for ``excludes``: pins, then other ranges.
 
         Pins come apart because a pin is tested with one membership test, a
@@ -260,17 +256,14 @@ def evaluate_rule(rule: Rule, view: _View, environment: str) -> Finding | None:
     # A stale cap's capped package comes last; a lock that merely holds an old
     # release is not a cap, only a declared entry is.
     stale = rule.kind is RuleKind.STALE_CAP
-    # Most rules fail on one entry alone; prove that before any range algebra,
-    # trying every package's pins (a membership test) before any other range.
+    # Most rules fail on one entry alone; prove that before any range algebra.
+    screen = view.screen
     screens = [
-        view.screen(condition.name, stale and position == last)
+        screen(condition.name, stale and position == last)
         for position, condition in enumerate(rule.packages)
     ]
-    for kind in (0, 1):
-        for condition, screen in zip(rule.packages, screens, strict=True):
-            for dep in screen[kind]:
-                if excludes(dep.specifier, condition, dep.pinned):
-                    return None
+    if any_excludes(rule.packages, screens):
+        return None
     columns = [
         view.column(condition.name, stale and position == last)
         for position, condition in enumerate(rule.packages)

@@ -13,11 +13,18 @@ range algebra, so a screen that says nothing is always safe.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from pinaudit.model import Dependency
 from pinaudit.ranges import bad_range, single_set_range
 from pinaudit.rulebook import PackageCondition
+
+#: A package's unconditional, declared entries in an environment: its pins
+#: (tested with one membership test each) and its other ranges.
+Screen = tuple[tuple[Dependency, ...], tuple[Dependency, ...]]
 
 #: Answers keyed by the identities of the specifier set and the condition; both
 #: objects are kept in the value so that their ids cannot be reused meanwhile.
@@ -25,6 +32,29 @@ _ANSWERS: dict[tuple[int, int], tuple[SpecifierSet, PackageCondition, bool]] = {
 #: Per condition, whether its range is spelled so that a pin test decides.
 _PIN_DECIDES: dict[int, tuple[PackageCondition, bool]] = {}
 _LIMIT = 65536
+
+
+def any_excludes(conditions: Sequence[PackageCondition], screens: Sequence[Screen]) -> bool:
+    """True when some package's entry is disjoint from its condition's bad range.
+
+    ``screens[i]`` holds the entries of ``conditions[i]``'s package.  Every
+    package's pins are tried before any other range, since a pin costs a
+    membership test and a range the building of its range.  This runs for
+    every rule in every environment, hence the local names.
+    """
+    answers = _ANSWERS
+    for kind in (0, 1):
+        for condition, screen in zip(conditions, screens, strict=True):
+            condition_id = id(condition)
+            for dep in screen[kind]:
+                specifier = dep.specifier
+                known = answers.get((id(specifier), condition_id))
+                if known is None:
+                    if excludes(specifier, condition, dep.pinned):
+                        return True
+                elif known[2]:
+                    return True
+    return False
 
 
 def excludes(
