@@ -132,12 +132,12 @@ class _View:
         return found
 
     def screen(self, name: str, declared_only: bool) -> Screen:
-        """Entries that hold on every target, for ``excludes``: pins, then other ranges.
+        """Entries that hold on every target, for ``any_excludes``: pins, then other ranges.
 
         Pins come apart because a pin is tested with one membership test, a
-        range only after building its range.
-        Empty when a lock decides the package: a lock overrides what the
-        manifests declare, so their ranges prove nothing about it.
+        range only after building its range.  Empty when a lock decides the
+        package (unless ``declared_only``): a lock overrides what the manifests
+        declare, so their ranges prove nothing about it.
         """
         key = (name, declared_only)
         found = self._screens.get(key)

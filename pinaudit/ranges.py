@@ -118,8 +118,10 @@ def allowed_range(specifiers: Iterable[SpecifierSet], *, pre: bool = False) -> V
     shared base's range, a constraint), where re-reading the combined clauses
     cost four times the intersection.
     """
-    sets = tuple(specifier for specifier in specifiers if len(specifier))
-    named = pre or any(specifier.prereleases is True for specifier in sets)
+    given = tuple(specifiers)
+    # An empty set may still opt in (Poetry's allow-prereleases on a bare name).
+    named = pre or any(specifier.prereleases is True for specifier in given)
+    sets = tuple(specifier for specifier in given if len(specifier))
     if not sets:
         # ``SpecifierSet("")`` also admits strings that are no version at all; no
         # installer picks one (pip dropped legacy versions in 24.1) and a bad range

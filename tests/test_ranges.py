@@ -506,3 +506,11 @@ def test_version_range_policy_error_is_real() -> None:
     """Guards the reason for the normalisation: packaging refuses mixed policies."""
     with pytest.raises(ValueError, match="pre-release policies"):
         VersionRange.empty(prereleases=False).is_subset(VersionRange.full(prereleases=True))
+
+
+def test_a_bare_name_that_opts_in_admits_prereleases() -> None:
+    """Poetry's allow-prereleases on a dependency with no constraint still opts in."""
+    opted = SpecifierSet("", prereleases=True)
+    assert allowed_range([opted]).contains("2.0rc1")
+    assert allowed_range([opted, SpecifierSet(">=1.0")]).contains("2.0rc1")
+    assert not allowed_range([SpecifierSet("")]).contains("2.0rc1")
