@@ -329,17 +329,8 @@ def _rule_from_table(validator: _Validator, table: Mapping[str, Any]) -> RuleRec
     }
 
 
-_RECORD_TEXTS = (
-    "code",
-    "slug",
-    "kind",
-    "severity",
-    "summary",
-    "description",
-    "signature",
-    "fixed",
-    "marker",
-)
+#: The record's plain-text entries: every rule key but the four tables.
+_RECORD_TEXTS = tuple(sorted(RULE_KEYS - {"packages", "remedies", "references", "examples"}))
 _RECORD_KEYS = frozenset({*_RECORD_TEXTS, "packages", "remedies", "references", "examples", "line"})
 _KINDS = frozenset(kind.value for kind in RuleKind)
 _SEVERITIES = frozenset(severity.value for severity in Severity)
