@@ -45,14 +45,35 @@ def check_files(
     """Findings of the indexed rules, plus the enabled internal checks (lock drift)."""
     loader = ManifestLoader(reader, dict(environ or {}))
     environments = build_environments(files, loader)
-    findings: dict[object, Finding] = {}
     seen_problems: dict[tuple[str, int | None, int | None, str], Problem] = {}
     for problem in (p for env in environments for p in env.problems):
         seen_problems.setdefault(
             (str(problem.path), problem.line, problem.column, problem.message), problem
         )
+    problems = sorted(
+        seen_problems.values(), key=lambda p: (str(p.path), p.line or 0, p.column or 0)
+    )
+    parsed = CheckResult(tuple(files), tuple(environments), (), tuple(problems))
+    return recheck(parsed, index, targets, internal=internal)
+
+
+def recheck(
+    result: CheckResult,
+    index: Mapping[str, Sequence[Rule]],
+    targets: Sequence[Target],
+    *,
+    internal: Collection[str] = DEFAULT_INTERNAL,
+) -> CheckResult:
+    """The environments of an earlier check evaluated again, without reading any file.
+
+    ``--advisories`` first checks with no rules to learn which packages the
+    files name (only their advisories are loaded), then evaluates the rules
+    here on what that pass parsed.  The files, environments and problems are
+    kept; the findings are all new.
+    """
+    findings: dict[object, Finding] = {}
     drift = LOCK_DRIFT.code in internal
-    for environment in environments:
+    for environment in result.environments:
         for finding in evaluate(environment, index, targets):
             findings.setdefault(finding.key(), finding)
         if drift:
@@ -62,14 +83,7 @@ def check_files(
         findings.values(),
         key=lambda f: (str(f.primary.path), f.primary.location.start, f.rule.code),
     )
-    return CheckResult(
-        tuple(files),
-        tuple(environments),
-        tuple(ordered),
-        tuple(
-            sorted(seen_problems.values(), key=lambda p: (str(p.path), p.line or 0, p.column or 0))
-        ),
-    )
+    return CheckResult(result.files, result.environments, tuple(ordered), result.problems)
 
 
 def check_paths(

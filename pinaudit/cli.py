@@ -261,6 +261,7 @@ class Run:
     today: dt.date
     baseline: frozenset[Entry] | None
     baseline_base: Path
+    parsed: CheckResult | None = None  # the files as read before the rules were known
 
     def selects(self, code: str) -> bool:
         return self.config.selects(code, self.today)
@@ -273,12 +274,18 @@ def _internal_rules() -> tuple[Rule, ...]:
     return (*INTERNAL_RULES, LOCK_DRIFT)
 
 
-def _used_packages(paths: Sequence[Path], config: Config, targets: Sequence[Target]) -> set[str]:
-    """The packages the checked files name: only their advisories are worth loading."""
+def _parse_only(paths: Sequence[Path], config: Config, targets: Sequence[Target]) -> CheckResult:
+    """The checked files read and grouped, with no rule evaluated.
+
+    ``--advisories`` needs the packages the files name before it loads any
+    advisory (only theirs are worth loading); the check then evaluates its
+    rules on this same result (``check.recheck``) instead of reading again.
+    """
     from pinaudit.check import check_paths
 
-    result = check_paths(paths, {}, targets, exclude=config.excludes, environ=dict(os.environ))
-    return {dep.name for env in result.environments for dep in env.dependencies if dep.name}
+    return check_paths(
+        paths, {}, targets, exclude=config.excludes, environ=dict(os.environ), internal=()
+    )
 
 
 def _warn_about_advisory_data(problems: Sequence[Problem]) -> None:
@@ -317,12 +324,13 @@ def _prepare(context: click.Context, paths: Sequence[Path], options: Mapping[str
     rules: list[Rule | Pending] = [
         rule for rule in pending(records) if config.selects(rule.record["code"], today)
     ]
+    parsed: CheckResult | None = None
     if config.advisory_paths:
         from pinaudit.advisories import load_advisory_rules
 
-        found = load_advisory_rules(
-            list(config.advisory_paths), packages=_used_packages(checked, config, targets)
-        )
+        parsed = _parse_only(checked, config, targets)
+        names = {dep.name for env in parsed.environments for dep in env.dependencies if dep.name}
+        found = load_advisory_rules(list(config.advisory_paths), packages=names)
         known.update(rule.code for rule in found.rules)
         rules.extend(rule for rule in found.rules if config.selects(rule.code, today))
         _warn_about_advisory_data(found.problems)
@@ -346,6 +354,7 @@ def _prepare(context: click.Context, paths: Sequence[Path], options: Mapping[str
         today,
         baseline,
         baseline_file.parent if baseline_file is not None else Path(),
+        parsed,
     )
 
 
@@ -432,9 +441,11 @@ def _with_findings(result: CheckResult, findings: Sequence[Finding]) -> CheckRes
 def _checked(
     run: Run, index: Mapping[str, Sequence[Rule]], environ: Mapping[str, str]
 ) -> CheckResult:
-    from pinaudit.check import DEFAULT_INTERNAL, check_paths
+    from pinaudit.check import DEFAULT_INTERNAL, check_paths, recheck
 
     internal = {code for code in DEFAULT_INTERNAL if run.selects(code)}
+    if run.parsed is not None and environ is os.environ:
+        return recheck(run.parsed, index, run.targets, internal=internal)
     return check_paths(
         run.paths,
         index,

@@ -9,11 +9,14 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
 from pinaudit.cli import main
+from pinaudit.model import Manifest
+from pinaudit.textfile import SourceText
 from tests.conftest import REPO
 
 SEED = "uvicorn==0.13.4\nwsproto==1.0.0\n"
@@ -265,6 +268,29 @@ def test_advisories_are_checked_as_rules_when_given(seed: Path, tmp_path: Path) 
     configured = invoke("check", "--output-format", "concise", env=cache)
     assert configured.stdout == result.stdout
     assert invoke("check", "--ignore", "PYSEC", env=cache).exit_code == 0
+
+
+def test_advisories_read_each_file_once(
+    seed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pass that learns which packages need advisories is the one the rules use."""
+    from pinaudit import environments
+
+    (seed / "requirements.txt").write_text("-r base.txt\nexample-lib==1.2.0\n", encoding="utf-8")
+    (seed / "base.txt").write_text("uvicorn==0.13.4\nwsproto==1.0.0\n", encoding="utf-8")
+    parsed: list[str] = []
+    original = environments.parse_source
+
+    def counting(source: SourceText, *args: Any, **kwargs: Any) -> Manifest:
+        parsed.append(source.path.name)
+        return original(source, *args, **kwargs)
+
+    monkeypatch.setattr(environments, "parse_source", counting)
+    cache = {"PINAUDIT_CACHE_DIR": str(tmp_path / "cache")}
+    result = invoke("check", "--advisories", OSV, "--output-format", "concise", env=cache)
+    assert sorted(parsed) == ["base.txt", "requirements.txt"]
+    codes = [line.split(": ")[1].split()[0] for line in result.stdout.splitlines() if ": " in line]
+    assert "PYSEC-2099-1" in codes and "PA1001" in codes
 
 
 def test_advisories_command_is_registered() -> None:
