@@ -1,9 +1,9 @@
-"""Re-locking with the real uv and poetry, and everything else that needs an index.
+"""Re-locking with the real uv, poetry and pdm, and everything else that needs an index.
 
 One package index is built per module: tiny wheels written by hand (uvicorn
 0.13.4 / 0.14.0 / 0.15.0, wsproto 0.15.0 / 1.0.0, click 6.7 / 7.0, seed-lib
 1.0 / 1.1), a PEP 503 simple index with PEP 658 metadata files, served by
-``http.server`` on 127.0.0.1 in a thread.  uv and poetry are pointed at it
+``http.server`` on 127.0.0.1 in a thread.  uv, poetry and pdm are pointed at it
 with their caches and configuration in the test's folder, so nothing leaves
 the machine.
 """
@@ -132,7 +132,7 @@ def _environ(tmp_path: Path, url: str) -> dict[str, str]:
     base = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("UV_", "POETRY_", "PIP_"))
+        if not key.startswith(("UV_", "POETRY_", "PIP_", "PDM_"))
     }
     return {
         **base,
@@ -152,6 +152,12 @@ def _environ(tmp_path: Path, url: str) -> dict[str, str]:
         "POETRY_VIRTUALENVS_CREATE": "false",
         "POETRY_NO_INTERACTION": "1",
         "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+        "PDM_CACHE_DIR": str(tmp_path / "pdm-cache"),
+        "PDM_HOME": str(tmp_path / "pdm-home"),
+        "PDM_CHECK_UPDATE": "false",
+        "PDM_NON_INTERACTIVE": "1",
+        "PDM_IGNORE_SAVED_PYTHON": "1",
+        "PDM_PYTHON": sys.executable,
         "NO_COLOR": "1",
     }
 
@@ -265,6 +271,46 @@ def test_poetry_relock_moves_the_lock_to_the_fix(
     lock_text = (project / "poetry.lock").read_text(encoding="utf-8")
     assert 'reference = "loopback"' in lock_text
     assert _only_loopback_urls(lock_text)
+    assert not [f for f in outcome.remaining if f.rule.code == "PA1001"]
+
+
+def test_pdm_relock_moves_the_lock_to_the_fix(
+    index: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    pdm = _tool("pdm")
+    url, digests = index
+    environ = _environ(tmp_path, url)
+    project = tmp_path / "app"
+    project.mkdir()
+    manifest = (
+        '[project]\nname = "seed-app"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+        'dependencies = [\n    "uvicorn>=0.13,<0.14",\n    "wsproto",\n]\n\n'
+        "[tool.pdm]\ndistribution = false\n\n"
+        f'[[tool.pdm.source]]\nname = "pypi"\nurl = "{url}"\n'
+    )
+    (project / "pyproject.toml").write_text(manifest, encoding="utf-8")
+    locked = subprocess.run(
+        [pdm, "lock"], cwd=project, env=environ, capture_output=True, text=True, timeout=120
+    )
+    assert locked.returncode == 0, locked.stdout + locked.stderr
+    assert _locked(project / "pdm.lock", "uvicorn") == ["0.13.4"]
+    assert _locked(project / "pdm.lock", "wsproto") == ["1.0.0"]
+    outcome = run_fix(
+        [project], INDEX, TARGETS, environ=environ, write=True, root=tmp_path, relock=True
+    )
+    (plan,) = [plan for plan in outcome.plans if plan.finding.rule.code == "PA1001"]
+    assert plan.relock == "pdm update uvicorn"
+    (relocked,) = outcome.relocks
+    assert relocked.ok, relocked.message + "\n" + relocked.stderr_tail
+    assert relocked.command.argv == ("pdm", "update", "--no-sync", "uvicorn")
+    assert (project / "pyproject.toml").read_text(encoding="utf-8") == manifest.replace(
+        "uvicorn>=0.13,<0.14", "uvicorn>=0.14,<0.15"
+    )
+    assert _locked(project / "pdm.lock", "uvicorn") == ["0.14.0"]
+    assert _locked(project / "pdm.lock", "click") == ["7.0"]
+    # pdm records file hashes, not URLs: these are the test index's own wheels.
+    lock_text = (project / "pdm.lock").read_text(encoding="utf-8")
+    assert digests["uvicorn-0.14.0-py3-none-any.whl"] in lock_text
     assert not [f for f in outcome.remaining if f.rule.code == "PA1001"]
 
 
