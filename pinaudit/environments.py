@@ -62,8 +62,10 @@ class ManifestLoader:
         """``path.resolve()``, once per path: a monorepo names its shared files often."""
         found = self.real.get(path)
         if found is None:
-            absolute = os.path.join(os.getcwd(), path)  # noqa: PTH109, PTH118 - see _real_text
-            found = self.real[path] = Path(self._real_text(absolute))
+            text = os.fspath(path)
+            if not path.is_absolute():
+                text = os.path.join(os.getcwd(), text)  # noqa: PTH109, PTH118 - see _real_text
+            found = self.real[path] = Path(self._real_text(text))
         return found
 
     def _real_text(self, text: str) -> str:
