@@ -9,7 +9,7 @@ uv.lock       ``uv lock --upgrade-package NAME``
 poetry.lock   ``poetry update NAME`` (run as ``poetry update --lock --no-interaction
               NAME``: the lock only, nothing installed; unchanged in Poetry 2)
 pdm.lock      ``pdm update NAME`` (run as ``pdm update --no-sync NAME``)
-Pipfile.lock  ``pipenv upgrade NAME``
+Pipfile.lock  ``pipenv lock``: the whole lock, from the Pipfile as edited
 pip-compile   the command in the output's header, with ``--upgrade-package NAME``
 pylock.toml   no command: the tool that wrote it must be re-run
 ============  ===================================================================
@@ -99,7 +99,11 @@ def command_for(
         argv = ("pdm", "update", "--no-sync", *names)
         return RelockCommand(kind, lock, names, argv, shlex.join(("pdm", "update", *names)))
     if kind is ManifestKind.PIPFILE_LOCK:
-        argv = ("pipenv", "upgrade", *names)
+        # ``pipenv upgrade NAME`` would move only NAME, but it rewrites the
+        # Pipfile entry to "*" and takes the newest release, undoing the fix;
+        # given ``NAME==X`` it rewrites the entry as a table of its own.  After
+        # an edit to the Pipfile, pipenv's own workflow is ``pipenv lock``.
+        argv = ("pipenv", "lock")
         return RelockCommand(kind, lock, names, argv, shlex.join(argv))
     if kind is ManifestKind.PYLOCK:
         return RelockCommand(

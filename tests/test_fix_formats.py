@@ -69,7 +69,7 @@ def test_locked_cases_name_the_relock_and_edit_no_lock(case: str, tmp_path: Path
     assert plan.relock in {
         "uv lock --upgrade-package uvicorn",
         "poetry update uvicorn",
-        "pipenv upgrade uvicorn",
+        "pipenv lock",
     }
     assert all(edit.path.name in ("pyproject.toml", "Pipfile") for edit in plan.edits)
     assert {name: (project / name).read_bytes() for name in locks} == locks

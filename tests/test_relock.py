@@ -1,9 +1,9 @@
-"""Re-locking with the real uv, poetry and pdm, and everything else that needs an index.
+"""Re-locking with the real uv, poetry, pdm and pipenv, and all else that needs an index.
 
 One package index is built per module: tiny wheels written by hand (uvicorn
 0.13.4 / 0.14.0 / 0.15.0, wsproto 0.15.0 / 1.0.0, click 6.7 / 7.0, seed-lib
 1.0 / 1.1), a PEP 503 simple index with PEP 658 metadata files, served by
-``http.server`` on 127.0.0.1 in a thread.  uv, poetry and pdm are pointed at it
+``http.server`` on 127.0.0.1 in a thread.  The lockers are pointed at it
 with their caches and configuration in the test's folder, so nothing leaves
 the machine.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import json
 import os
 import re
 import shutil
@@ -132,7 +133,7 @@ def _environ(tmp_path: Path, url: str) -> dict[str, str]:
     base = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("UV_", "POETRY_", "PIP_", "PDM_"))
+        if not key.startswith(("UV_", "POETRY_", "PIP_", "PDM_", "PIPENV_", "VIRTUAL_ENV"))
     }
     return {
         **base,
@@ -158,6 +159,13 @@ def _environ(tmp_path: Path, url: str) -> dict[str, str]:
         "PDM_NON_INTERACTIVE": "1",
         "PDM_IGNORE_SAVED_PYTHON": "1",
         "PDM_PYTHON": sys.executable,
+        "PIPENV_CACHE_DIR": str(tmp_path / "pipenv-cache"),
+        "PIPENV_VENV_IN_PROJECT": "1",
+        "PIPENV_IGNORE_VIRTUALENVS": "1",
+        "PIPENV_NOSPIN": "1",
+        "PIPENV_YES": "1",
+        "PIPENV_PYTHON": sys.executable,
+        "PIP_INDEX_URL": url,
         "NO_COLOR": "1",
     }
 
@@ -312,6 +320,53 @@ def test_pdm_relock_moves_the_lock_to_the_fix(
     lock_text = (project / "pdm.lock").read_text(encoding="utf-8")
     assert digests["uvicorn-0.14.0-py3-none-any.whl"] in lock_text
     assert not [f for f in outcome.remaining if f.rule.code == "PA1001"]
+
+
+def test_pipenv_relock_keeps_the_pipfile_as_the_fix_wrote_it(
+    index: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    pipenv = _tool("pipenv")
+    url, digests = index
+    environ = _environ(tmp_path, url)
+    project = tmp_path / "app"
+    project.mkdir()
+    pipfile = (
+        f'[[source]]\nurl = "{url}"\nverify_ssl = false\nname = "loopback"\n\n'
+        '[packages]\nuvicorn = "==0.13.4"  # the server\nwsproto = "*"\n\n'
+        '[requires]\npython_version = "3.11"\n'
+    )
+    (project / "Pipfile").write_text(pipfile, encoding="utf-8")
+
+    def pipenv_run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [pipenv, *args], cwd=project, env=environ, capture_output=True, text=True, timeout=300
+        )
+
+    locked = pipenv_run("lock")
+    assert locked.returncode == 0, locked.stdout + locked.stderr
+    assert _pipfile_locked(project, "uvicorn") == "==0.13.4"
+    outcome = run_fix(
+        [project], INDEX, TARGETS, environ=environ, write=True, root=tmp_path, relock=True
+    )
+    (plan,) = [plan for plan in outcome.plans if plan.finding.rule.code == "PA1001"]
+    assert plan.relock == "pipenv lock"
+    (relocked,) = outcome.relocks
+    assert relocked.ok, relocked.message + "\n" + relocked.stderr_tail
+    # pipenv re-locked from the Pipfile exactly as the fix wrote it.
+    assert (project / "Pipfile").read_text(encoding="utf-8") == pipfile.replace(
+        '"==0.13.4"', '"==0.14.0"'
+    )
+    assert _pipfile_locked(project, "uvicorn") == "==0.14.0"
+    assert _pipfile_locked(project, "click") == "==7.0"
+    lock_text = (project / "Pipfile.lock").read_text(encoding="utf-8")
+    assert "sha256:" + digests["uvicorn-0.14.0-py3-none-any.whl"] in lock_text
+    assert pipenv_run("verify").returncode == 0  # the lock's hash matches the Pipfile
+    assert not [f for f in outcome.remaining if f.rule.code == "PA1001"]
+
+
+def _pipfile_locked(project: Path, name: str) -> str:
+    data = json.loads((project / "Pipfile.lock").read_text(encoding="utf-8"))
+    return str(data["default"][name]["version"])
 
 
 def test_hashes_come_from_the_index_the_file_names(
