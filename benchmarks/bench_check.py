@@ -6,7 +6,9 @@ Two targets from the foundation issue:
   floor, a plain loop of ``packaging.requirements.Requirement`` over the same
   requirement lines (file reading included on both sides).
 
-Usage: python benchmarks/bench_check.py [--services 1500] [--runs 15]
+Each side runs in fresh processes; see docs/performance.md for the figures.
+
+Usage: python -m benchmarks.bench_check [--services 1500] [--runs 15]
 """
 
 from __future__ import annotations
