@@ -28,7 +28,9 @@ from pathlib import Path
 
 import pytest
 
-from pinaudit.fixrun import run_fix
+from pinaudit.fix import FixPlan
+from pinaudit.fixrun import FixOutcome, run_fix
+from pinaudit.relock import RelockOutcome
 from pinaudit.rulebook import builtin_rules_path, load_rules
 from pinaudit.simpleindex import SimpleIndex
 from pinaudit.targets import make_targets
@@ -184,6 +186,19 @@ def _locked(lock: Path, name: str) -> list[str]:
     return [pkg["version"] for pkg in data.get("package", []) if pkg["name"] == name]
 
 
+def _fix_and_relock(
+    project: Path, environ: dict[str, str], tmp_path: Path
+) -> tuple[FixOutcome, FixPlan, RelockOutcome]:
+    """``fix --write --relock`` on the seed case: its PA1001 plan and the one relock it ran."""
+    outcome = run_fix(
+        [project], INDEX, TARGETS, environ=environ, write=True, root=tmp_path, relock=True
+    )
+    (plan,) = [plan for plan in outcome.plans if plan.finding.rule.code == "PA1001"]
+    (relocked,) = outcome.relocks
+    assert relocked.ok, relocked.message + "\n" + relocked.stderr_tail
+    return outcome, plan, relocked
+
+
 def test_uv_relock_moves_the_lock_to_the_fix(
     index: tuple[str, dict[str, str]], tmp_path: Path
 ) -> None:
@@ -209,13 +224,9 @@ def test_uv_relock_moves_the_lock_to_the_fix(
     assert locked.returncode == 0, locked.stderr
     assert _locked(project / "uv.lock", "uvicorn") == ["0.13.4"]
     assert _locked(project / "uv.lock", "wsproto") == ["1.0.0"]
-    outcome = run_fix(
-        [project], INDEX, TARGETS, environ=environ, write=True, root=tmp_path, relock=True
-    )
-    (plan,) = outcome.plans
+    outcome, plan, relocked = _fix_and_relock(project, environ, tmp_path)
+    assert outcome.plans == (plan,)
     assert plan.relock == "uv lock --upgrade-package uvicorn"
-    (relocked,) = outcome.relocks
-    assert relocked.ok, relocked.message + "\n" + relocked.stderr_tail
     assert relocked.command.cwd == project
     assert (project / "pyproject.toml").read_text(encoding="utf-8") == (
         '[project]\nname = "seed-app"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
@@ -264,13 +275,8 @@ def test_poetry_relock_moves_the_lock_to_the_fix(
     assert locked.returncode == 0, locked.stdout + locked.stderr
     assert _locked(project / "poetry.lock", "uvicorn") == ["0.13.4"]
     assert _locked(project / "poetry.lock", "wsproto") == ["1.0.0"]
-    outcome = run_fix(
-        [project], INDEX, TARGETS, environ=environ, write=True, root=tmp_path, relock=True
-    )
-    (plan,) = [plan for plan in outcome.plans if plan.finding.rule.code == "PA1001"]
+    outcome, plan, relocked = _fix_and_relock(project, environ, tmp_path)
     assert plan.relock == "poetry update uvicorn"
-    (relocked,) = outcome.relocks
-    assert relocked.ok, relocked.message + "\n" + relocked.stderr_tail
     assert relocked.command.argv[:3] == ("poetry", "update", "--lock")
     assert (project / "pyproject.toml").read_text(encoding="utf-8") == manifest.replace(
         '"^0.13.4"', '"^0.14.0"'
@@ -303,13 +309,8 @@ def test_pdm_relock_moves_the_lock_to_the_fix(
     assert locked.returncode == 0, locked.stdout + locked.stderr
     assert _locked(project / "pdm.lock", "uvicorn") == ["0.13.4"]
     assert _locked(project / "pdm.lock", "wsproto") == ["1.0.0"]
-    outcome = run_fix(
-        [project], INDEX, TARGETS, environ=environ, write=True, root=tmp_path, relock=True
-    )
-    (plan,) = [plan for plan in outcome.plans if plan.finding.rule.code == "PA1001"]
+    outcome, plan, relocked = _fix_and_relock(project, environ, tmp_path)
     assert plan.relock == "pdm update uvicorn"
-    (relocked,) = outcome.relocks
-    assert relocked.ok, relocked.message + "\n" + relocked.stderr_tail
     assert relocked.command.argv == ("pdm", "update", "--no-sync", "uvicorn")
     assert (project / "pyproject.toml").read_text(encoding="utf-8") == manifest.replace(
         "uvicorn>=0.13,<0.14", "uvicorn>=0.14,<0.15"
@@ -345,13 +346,9 @@ def test_pipenv_relock_keeps_the_pipfile_as_the_fix_wrote_it(
     locked = pipenv_run("lock")
     assert locked.returncode == 0, locked.stdout + locked.stderr
     assert _pipfile_locked(project, "uvicorn") == "==0.13.4"
-    outcome = run_fix(
-        [project], INDEX, TARGETS, environ=environ, write=True, root=tmp_path, relock=True
-    )
-    (plan,) = [plan for plan in outcome.plans if plan.finding.rule.code == "PA1001"]
+    outcome, plan, relocked = _fix_and_relock(project, environ, tmp_path)
     assert plan.relock == "pipenv lock"
-    (relocked,) = outcome.relocks
-    assert relocked.ok, relocked.message + "\n" + relocked.stderr_tail
+    assert relocked.command.argv == ("pipenv", "lock")
     # pipenv re-locked from the Pipfile exactly as the fix wrote it.
     assert (project / "Pipfile").read_text(encoding="utf-8") == pipfile.replace(
         '"==0.13.4"', '"==0.14.0"'
