@@ -244,6 +244,21 @@ class RuleIndex(Mapping[str, tuple[Rule, ...]]):
             self._built[name] = built
         return built
 
+    def get(  # type: ignore[override]
+        self, name: str, default: tuple[Rule, ...] | None = None
+    ) -> tuple[Rule, ...] | None:
+        """``Mapping.get`` without its KeyError: most names a tree holds have no rules.
+
+        The engine asks once per package and environment; raising and catching
+        for every package without rules cost a monorepo check tens of ms.
+        """
+        built = self._built.get(name)
+        if built is not None:
+            return built
+        if name not in self._sources:
+            return default
+        return self[name]
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._sources)
 

@@ -319,6 +319,8 @@ def test_the_rule_index_builds_only_the_rules_it_is_asked_for() -> None:
     built = {item.record["code"] for item in waiting if item.rule is not None}
     assert built == {rule.code for rule in uvicorn}
     assert index.get("not-a-package-any-rule-names") is None
+    assert index.get("not-a-package-any-rule-names", ()) == ()
+    assert index.get("uvicorn") is uvicorn  # built once, then looked up
     assert {name: index[name] for name in index} == expected
     for name in index:
         for rule in index[name]:
