@@ -587,3 +587,35 @@ def test_pipfile_and_lock_parse_directly() -> None:
     assert parse_pipfile(decode(path, path.read_bytes())).kind is ManifestKind.PIPFILE
     path = FORMATS / "pipenv" / "Pipfile.lock"
     assert parse_pipfile_lock(decode(path, path.read_bytes())).kind is ManifestKind.PIPFILE_LOCK
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "text", "key"),
+    [
+        (
+            "poetry.lock",
+            ManifestKind.POETRY_LOCK,
+            'package = "x"\n[metadata]\nlock-version = "2.0"\n',
+            "package",
+        ),
+        (
+            "pdm.lock",
+            ManifestKind.PDM_LOCK,
+            'package = 1\n[metadata]\nlock_version = "4.4"\n',
+            "package",
+        ),
+        ("uv.lock", ManifestKind.UV_LOCK, 'version = 1\npackage = "x"\n', "package"),
+        (
+            "pylock.toml",
+            ManifestKind.PYLOCK,
+            'lock-version = "1.0"\ncreated-by = "t"\npackages = "x"\n',
+            "packages",
+        ),
+    ],
+)
+def test_a_package_key_that_is_no_array_is_reported(
+    name: str, kind: ManifestKind, text: str, key: str
+) -> None:
+    manifest = parse(source_of(text, name), kind)
+    assert manifest.dependencies == ()
+    assert f"'{key}' should be an array of tables" in [p.message for p in manifest.problems]

@@ -80,10 +80,6 @@ def parse_pdm_lock(source: SourceText) -> Manifest:
     context, data, located, readable = read
     if not readable:
         return context.manifest(source, ManifestKind.PDM_LOCK, [], generated_by="pdm")
-    packages = data.get("package", [])
-    if not isinstance(packages, list):
-        context.problem("'package' should be an array of tables", None)
-        packages = []
     metadata = data.get("metadata")
     old_files = metadata.get("files") if isinstance(metadata, dict) else None
     if not isinstance(old_files, dict):
@@ -92,7 +88,7 @@ def parse_pdm_lock(source: SourceText) -> Manifest:
     path = source.path
     entry_spans = context.entry_spans
     marker_of = context.marker
-    for item in lock_entries(context, packages, located, "package"):
+    for item in lock_entries(context, data, located, "package"):
         package, entry, entry_start, raw_name = item.table, item.entry, item.start, item.raw_name
         readable, version = item.locked_version(context, required=True)
         if not readable or version is None:

@@ -141,18 +141,14 @@ def parse_poetry_lock(source: SourceText) -> Manifest:
         return read
     context, data, located, readable = read
     dependencies: list[Dependency] = []
-    packages = data.get("package", [])
     if not readable:
         return context.manifest(source, ManifestKind.POETRY_LOCK, [], generated_by="poetry")
-    if not isinstance(packages, list):
-        context.problem("'package' should be an array of tables", None)
-        packages = []
     metadata = data.get("metadata")
     legacy_hashes = _hashes_by_name(metadata) if isinstance(metadata, dict) else {}
     path = source.path
     entry_spans = context.entry_spans
     marker_of = context.marker
-    for item in lock_entries(context, packages, located, "package"):
+    for item in lock_entries(context, data, located, "package"):
         package, entry, entry_start, raw_name = item.table, item.entry, item.start, item.raw_name
         readable, version = item.locked_version(context, required=True)
         if not readable or version is None:

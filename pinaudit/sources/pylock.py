@@ -114,12 +114,8 @@ def parse_pylock(source: SourceText, *, validate: bool = True) -> Manifest:
         "pylock",
     ):
         return context.manifest(source, ManifestKind.PYLOCK, [], generated_by="pylock")
-    packages = data.get("packages", [])
-    if not isinstance(packages, list):
-        context.problem("'packages' should be an array of tables", None)
-        packages = []
     dependencies: list[Dependency] = []
-    for item in lock_entries(context, packages, located, "packages"):
+    for item in lock_entries(context, data, located, "packages"):
         package, entry, entry_start, raw_name = item.table, item.entry, item.start, item.raw_name
         url, editable, direct = _direct(package)
         readable, version = item.locked_version(context, required=not direct)

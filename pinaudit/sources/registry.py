@@ -376,14 +376,18 @@ class LockEntry:
 
 
 def lock_entries(
-    context: FileContext, packages: list[Any], located: TomlMap, key: str
+    context: FileContext, data: Mapping[str, Any], located: TomlMap, key: str
 ) -> Iterator[LockEntry]:
-    """The named package tables of a lock, in order; anything else is a located Problem.
+    """The named package tables under ``data[key]``, in order; anything else is a Problem.
 
-    Every lock format shares this walk: tables that are not tables and packages
-    without a name are reported where they stand, and the rest of the lock is
-    still read.
+    Every lock format shares this walk: a ``key`` that is not an array, tables
+    that are not tables and packages without a name are reported where they
+    stand, and the rest of the lock is still read.
     """
+    packages = data.get(key, [])
+    if not isinstance(packages, list):
+        context.problem(f"'{key}' should be an array of tables", None)
+        return
     count = len(packages)
     entries = located.elements(key, count)
     versions = located.element_strings(key, "version", count)

@@ -106,15 +106,11 @@ def parse_uv_lock(source: SourceText) -> Manifest:
     offset = version_node.start if version_node is not None else None
     if not lock_version_problem(context, found, KNOWN_LOCK_VERSION, offset, "uv.lock"):
         return context.manifest(source, ManifestKind.UV_LOCK, [], generated_by="uv")
-    packages = data.get("package", [])
-    if not isinstance(packages, list):
-        context.problem("'package' should be an array of tables", None)
-        packages = []
     dependencies: list[Dependency] = []
     path = source.path
     entry_spans = context.entry_spans
     marker_of = context.marker
-    for item in lock_entries(context, packages, located, "package"):
+    for item in lock_entries(context, data, located, "package"):
         package, entry, entry_start, raw_name = item.table, item.entry, item.start, item.raw_name
         url, editable, local = _source(package.get("source"))
         readable, version = item.locked_version(context, required=not local)
