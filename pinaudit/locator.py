@@ -215,6 +215,36 @@ class LocatorError(Exception):
     """The text is not what tomli accepted; only a bug in the locator raises it."""
 
 
+def _line_array_end(text: str, pos: int, triple_free: bool) -> int:
+    """End offset of the array opening at ``pos`` if it has the lockers' shape, else -1.
+
+    The shape every locker (and most people) write: "[" at a line end, one
+    element per line, "]" first on its line.  A "]" with only blanks before it
+    on its line cannot sit in a comment or a one-line string; if no other
+    bracket (and no multi-line string) lies between, it closes this array.
+    C-speed scans, no regex.
+    """
+    newline = pos + 1
+    while text[newline] in " \t\r":
+        newline += 1
+    close = text.find("]", newline) if text[newline] == "\n" else -1
+    if close == -1:
+        return -1
+    before = close - 1
+    while text[before] in " \t":
+        before -= 1
+    if (
+        text[before] == "\n"
+        and text.find("[", newline, close) == -1
+        and (
+            triple_free
+            or (text.find('"""', newline, close) == -1 and text.find("'''", newline, close) == -1)
+        )
+    ):
+        return close + 1
+    return -1
+
+
 def _container_end(text: str, pos: int, triple_free: bool) -> int:
     """End offset of the array or inline table that opens at ``pos``.
 
@@ -222,31 +252,9 @@ def _container_end(text: str, pos: int, triple_free: bool) -> int:
     the checks for multi-line strings.
     """
     if text[pos] == "[":
-        # The shape every locker (and most people) write: "[" at a line end, one
-        # element per line, "]" first on its line.  A "]" with only blanks before
-        # it on its line cannot sit in a comment or a one-line string; if no other
-        # bracket (and no multi-line string) lies between, it closes this array.
-        # C-speed scans, no regex.
-        newline = pos + 1
-        while text[newline] in " \t\r":
-            newline += 1
-        close = text.find("]", newline) if text[newline] == "\n" else -1
-        if close != -1:
-            before = close - 1
-            while text[before] in " \t":
-                before -= 1
-            if (
-                text[before] == "\n"
-                and text.find("[", newline, close) == -1
-                and (
-                    triple_free
-                    or (
-                        text.find('"""', newline, close) == -1
-                        and text.find("'''", newline, close) == -1
-                    )
-                )
-            ):
-                return close + 1
+        end = _line_array_end(text, pos, triple_free)
+        if end != -1:
+            return end
     fast = _FAST_CONTAINER.match(text, pos)
     if fast is not None:
         end = fast.end()
@@ -526,18 +534,9 @@ class TomlMap:
                 value_start = match.start(_RUN_OPEN + shift)
                 end = -1
                 if triple_free and text[value_start] == "[":
-                    # _container_end's first case, inlined: the common lockfile array.
-                    newline = value_start + 1
-                    while text[newline] in " \t\r":
-                        newline += 1
-                    close = text.find("]", newline) if text[newline] == "\n" else -1
-                    if close != -1:
-                        before = close - 1
-                        while text[before] in " \t":
-                            before -= 1
-                        if text[before] == "\n" and text.find("[", newline, close) == -1:
-                            end = close + 1
-                            kind: int = ValueKind.ARRAY
+                    # The common lockfile array, without _value_end's dispatch.
+                    end = _line_array_end(text, value_start, True)
+                    kind: int = ValueKind.ARRAY
                 if end == -1:
                     end, kind = _value_end(text, value_start, triple_free)
                 nodes[table + parts] = (match.start(_RUN_KEY + shift), value_start, end, kind)
