@@ -32,7 +32,6 @@ from pinaudit.locator import (
     PathKey,
     ValueKind,
     load_json,
-    load_toml,
     string_map,
     toml_comments,
 )
@@ -43,6 +42,7 @@ from pinaudit.sources.registry import (
     failed,
     lock_version_problem,
     normalize,
+    open_toml,
     pinned_of,
 )
 from pinaudit.textfile import SourceText
@@ -112,11 +112,10 @@ def _markers(spec: Mapping[str, Any]) -> str | None:
 
 def parse_pipfile(source: SourceText) -> Manifest:
     """Every package a Pipfile declares, located; never raises."""
-    loaded = load_toml(source)
-    if not isinstance(loaded, tuple):
-        return failed(source, ManifestKind.PIPFILE, loaded)
-    data, located = loaded
-    context = FileContext(source)
+    opened = open_toml(source, ManifestKind.PIPFILE)
+    if isinstance(opened, Manifest):
+        return opened
+    context, data, located = opened
     text = source.text
     dependencies: list[Dependency] = []
     for category, table in data.items():

@@ -32,14 +32,14 @@ from typing import Any
 from packaging.pylock import Pylock, PylockUnsupportedVersionError, PylockValidationError
 from packaging.specifiers import SpecifierSet
 
-from pinaudit.locator import TomlMap, load_toml
+from pinaudit.locator import TomlMap
 from pinaudit.model import Dependency, Manifest, ManifestKind, Role
 from pinaudit.sources.registry import (
     FileContext,
-    failed,
     lock_entries,
     lock_version_problem,
     normalize,
+    open_toml,
 )
 from pinaudit.textfile import SourceText
 
@@ -96,11 +96,10 @@ def _validate(context: FileContext, data: dict[str, Any], located: TomlMap) -> N
 
 def parse_pylock(source: SourceText, *, validate: bool = True) -> Manifest:
     """Every locked package of a PEP 751 lock, located; never raises."""
-    loaded = load_toml(source, {"packages": "version"})
-    if not isinstance(loaded, tuple):
-        return failed(source, ManifestKind.PYLOCK, loaded, "pylock")
-    data, located = loaded
-    context = FileContext(source)
+    opened = open_toml(source, ManifestKind.PYLOCK, "pylock", {"packages": "version"})
+    if isinstance(opened, Manifest):
+        return opened
+    context, data, located = opened
     lock_version = data.get("lock-version")
     node = located.get("lock-version")
     if not isinstance(lock_version, str):

@@ -258,6 +258,21 @@ def failed(
     return Manifest(source.path, kind, problems=(problem,), generated_by=generated_by)
 
 
+def open_toml(
+    source: SourceText,
+    kind: ManifestKind,
+    generated_by: str | None = None,
+    watch: dict[str, str] | None = None,
+) -> tuple[FileContext, dict[str, Any], TomlMap] | Manifest:
+    """A TOML manifest's values, positions and problem context, or the Manifest of a
+    file that is not TOML at all (``watch`` as :func:`~pinaudit.locator.load_toml`)."""
+    loaded = load_toml(source, watch)
+    if not isinstance(loaded, tuple):
+        return failed(source, kind, loaded, generated_by)
+    data, located = loaded
+    return FileContext(source), data, located
+
+
 def and_markers(*parts: str | None) -> str | None:
     """Marker texts joined with ``and``, each parenthesized; None if all are empty."""
     present = [part.strip() for part in parts if part and part.strip()]
@@ -416,11 +431,10 @@ def read_lock(
     Returns the parse state and whether the format version can be read, or the
     Manifest of a file that is not TOML at all.
     """
-    loaded = load_toml(source, {"package": "version"})
-    if not isinstance(loaded, tuple):
-        return failed(source, kind, loaded, tool)
-    data, located = loaded
-    context = FileContext(source)
+    opened = open_toml(source, kind, tool, {"package": "version"})
+    if isinstance(opened, Manifest):
+        return opened
+    context, data, located = opened
     metadata = data.get("metadata")
     readable = True
     if isinstance(metadata, dict) and version_key in metadata:

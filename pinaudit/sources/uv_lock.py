@@ -39,13 +39,12 @@ from pinaudit.locator import load_toml
 from pinaudit.model import Dependency, Manifest, ManifestKind, Role
 from pinaudit.sources.registry import (
     DeclaredRequirement,
-    FileContext,
     LockedPackage,
     declared_requirement,
-    failed,
     lock_entries,
     lock_version_problem,
     normalize,
+    open_toml,
     optional_marker,
 )
 from pinaudit.textfile import SourceText
@@ -91,11 +90,10 @@ def _hashes(package: Mapping[str, Any]) -> tuple[str, ...]:
 
 def parse_uv_lock(source: SourceText) -> Manifest:
     """Every locked package of a uv.lock, located; never raises."""
-    loaded = load_toml(source, {"package": "version"})
-    if not isinstance(loaded, tuple):
-        return failed(source, ManifestKind.UV_LOCK, loaded, "uv")
-    data, located = loaded
-    context = FileContext(source)
+    opened = open_toml(source, ManifestKind.UV_LOCK, "uv", {"package": "version"})
+    if isinstance(opened, Manifest):
+        return opened
+    context, data, located = opened
     version_node = located.get("version")
     format_version = data.get("version")
     if not isinstance(format_version, int) or isinstance(format_version, bool):
