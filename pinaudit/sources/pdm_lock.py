@@ -24,7 +24,7 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from pinaudit.locator import TomlMap
-from pinaudit.model import Dependency, Manifest, ManifestKind, Role
+from pinaudit.model import Dependency, Manifest, ManifestKind
 from pinaudit.sources.registry import (
     DeclaredRequirement,
     FileContext,
@@ -85,16 +85,13 @@ def parse_pdm_lock(source: SourceText) -> Manifest:
     if not isinstance(old_files, dict):
         old_files = {}
     dependencies: list[Dependency] = []
-    path = source.path
-    entry_spans = context.entry_spans
     marker_of = context.marker
     for item in lock_entries(context, data, located, "package"):
-        package, entry, entry_start, raw_name = item.table, item.entry, item.start, item.raw_name
+        package, entry_start, raw_name = item.table, item.start, item.raw_name
         readable, version = item.locked_version(context, required=True)
         if not readable or version is None:
             continue
         version_text = package["version"]
-        offsets = item.version
         marker_text = package.get("marker")
         marker = (
             marker_of(marker_text, entry_start)
@@ -111,26 +108,18 @@ def parse_pdm_lock(source: SourceText) -> Manifest:
                 [item["hash"] for item in files if type(item) is dict and "hash" in item]
             )
         extras = package.get("extras")
-        entry_span, version_span = entry_spans(entry[0], entry[1], offsets)
         dependencies.append(
-            Dependency(
-                name=normalize(raw_name),
-                raw_name=raw_name,
-                specifier=SpecifierSet(f"=={version_text}"),
-                path=path,
-                span=entry_span,
-                version_span=version_span,
+            item.dependency(
+                context,
+                version,
+                url=url,
+                editable=editable,
+                hashes=hashes,
+                marker=marker,
                 extras=frozenset(normalize(str(e)) for e in extras)
                 if isinstance(extras, list)
                 else frozenset(),
-                marker=marker,
-                url=url,
-                editable=editable,
-                pinned=version,
-                hashes=hashes,
-                role=Role.LOCK,
                 group=_group(package),
-                text=f"{raw_name}=={version_text}" if url is None else f"{raw_name} @ {url}",
             )
         )
     metadata = data.get("metadata")

@@ -25,10 +25,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.specifiers import InvalidSpecifier
 
 from pinaudit.locator import TomlMap
-from pinaudit.model import Dependency, Manifest, ManifestKind, Role
+from pinaudit.model import Dependency, Manifest, ManifestKind
 from pinaudit.poetry_constraints import (
     PoetryConstraintError,
     parse_poetry_constraint,
@@ -145,16 +145,12 @@ def parse_poetry_lock(source: SourceText) -> Manifest:
         return context.manifest(source, ManifestKind.POETRY_LOCK, [], generated_by="poetry")
     metadata = data.get("metadata")
     legacy_hashes = _hashes_by_name(metadata) if isinstance(metadata, dict) else {}
-    path = source.path
-    entry_spans = context.entry_spans
     marker_of = context.marker
     for item in lock_entries(context, data, located, "package"):
-        package, entry, entry_start, raw_name = item.table, item.entry, item.start, item.raw_name
+        package, entry_start, raw_name = item.table, item.start, item.raw_name
         readable, version = item.locked_version(context, required=True)
         if not readable or version is None:
             continue
-        version_text = package["version"]
-        offsets = item.version
         name = normalize(raw_name)
         marker_text = _marker_text(package)
         marker = marker_of(marker_text, entry_start) if marker_text else None
@@ -168,23 +164,15 @@ def parse_poetry_lock(source: SourceText) -> Manifest:
             )
         else:
             hashes = legacy_hashes.get(name, ())
-        entry_span, version_span = entry_spans(entry[0], entry[1], offsets)
         dependencies.append(
-            Dependency(
-                name=name,
-                raw_name=raw_name,
-                specifier=SpecifierSet(f"=={version_text}"),
-                path=path,
-                span=entry_span,
-                version_span=version_span,
-                marker=marker,
+            item.dependency(
+                context,
+                version,
                 url=url,
                 editable=editable,
-                pinned=version,
                 hashes=hashes,
-                role=Role.LOCK,
+                marker=marker,
                 group=_group(package),
-                text=f"{raw_name}=={version_text}" if url is None else f"{raw_name} @ {url}",
             )
         )
     python = metadata.get("python-versions") if isinstance(metadata, dict) else None

@@ -30,15 +30,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from packaging.pylock import Pylock, PylockUnsupportedVersionError, PylockValidationError
-from packaging.specifiers import SpecifierSet
 
 from pinaudit.locator import TomlMap
-from pinaudit.model import Dependency, Manifest, ManifestKind, Role
+from pinaudit.model import Dependency, Manifest, ManifestKind
 from pinaudit.sources.registry import (
     FileContext,
     lock_entries,
     lock_version_problem,
-    normalize,
     open_toml,
 )
 from pinaudit.textfile import SourceText
@@ -115,39 +113,27 @@ def parse_pylock(source: SourceText, *, validate: bool = True) -> Manifest:
         return context.manifest(source, ManifestKind.PYLOCK, [], generated_by="pylock")
     dependencies: list[Dependency] = []
     for item in lock_entries(context, data, located, "packages"):
-        package, entry, entry_start, raw_name = item.table, item.entry, item.start, item.raw_name
+        package = item.table
         url, editable, direct = _direct(package)
         readable, version = item.locked_version(context, required=not direct)
         if not readable:
             continue
-        version_text = package.get("version")
-        offsets = item.version if version is not None else None
         hashes = _hashes_of(package.get("sdist")) + _hashes_of(package.get("archive"))
         wheels = package.get("wheels")
         if isinstance(wheels, list):
             for wheel in wheels:
                 hashes += _hashes_of(wheel)
         marker_text = package.get("marker")
-        entry_span, version_span = context.entry_spans(entry[0], entry[1], offsets)
         dependencies.append(
-            Dependency(
-                name=normalize(raw_name),
-                raw_name=raw_name,
-                specifier=SpecifierSet(f"=={version_text}")
-                if version is not None
-                else SpecifierSet(),
-                path=source.path,
-                span=entry_span,
-                version_span=version_span,
-                marker=context.marker(marker_text, entry_start)
-                if isinstance(marker_text, str) and marker_text
-                else None,
+            item.dependency(
+                context,
+                version,
                 url=url,
                 editable=editable,
-                pinned=version,
                 hashes=tuple(hashes),
-                role=Role.LOCK,
-                text=f"{raw_name}=={version_text}" if url is None else f"{raw_name} @ {url}",
+                marker=context.marker(marker_text, item.start)
+                if isinstance(marker_text, str) and marker_text
+                else None,
             )
         )
     if validate and lock_version.strip() in ("1", "1.0"):

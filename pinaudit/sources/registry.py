@@ -64,7 +64,7 @@ from packaging.version import InvalidVersion, Version
 
 from pinaudit.discover import kind_for as _discover_kind_for
 from pinaudit.locator import SpanMaker, TomlMap, load_toml
-from pinaudit.model import Comment, Dependency, Manifest, ManifestKind, Problem, Span
+from pinaudit.model import Comment, Dependency, Manifest, ManifestKind, Problem, Role, Span
 from pinaudit.textfile import SourceText
 
 # One definition of which names are manifests: discovery's.
@@ -360,6 +360,46 @@ class LockEntry:
     @property
     def start(self) -> int:
         return self.entry[0]
+
+    def dependency(
+        self,
+        context: FileContext,
+        version: Version | None,
+        *,
+        url: str | None = None,
+        editable: bool = False,
+        hashes: tuple[str, ...] = (),
+        marker: Marker | None = None,
+        extras: frozenset[str] = frozenset(),
+        group: str | None = None,
+    ) -> Dependency:
+        """The locked entry as a Dependency: what every lock format records alike.
+
+        ``version`` is what :meth:`locked_version` read (None for an entry that
+        may have none, such as a workspace member); the span of the version text
+        is kept only with it.
+        """
+        version_text = self.table.get("version")
+        span, version_span = context.entry_spans(
+            self.entry[0], self.entry[1], self.version if version is not None else None
+        )
+        return Dependency(
+            name=normalize(self.raw_name),
+            raw_name=self.raw_name,
+            specifier=SpecifierSet(f"=={version_text}") if version is not None else SpecifierSet(),
+            path=context.path,
+            span=span,
+            version_span=version_span,
+            extras=extras,
+            marker=marker,
+            url=url,
+            editable=editable,
+            pinned=version,
+            hashes=hashes,
+            role=Role.LOCK,
+            group=group,
+            text=f"{self.raw_name}=={version_text}" if url is None else f"{self.raw_name} @ {url}",
+        )
 
     def locked_version(
         self, context: FileContext, *, required: bool

@@ -36,7 +36,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from pinaudit.locator import load_toml
-from pinaudit.model import Dependency, Manifest, ManifestKind, Role
+from pinaudit.model import Dependency, Manifest, ManifestKind
 from pinaudit.sources.registry import (
     DeclaredRequirement,
     LockedPackage,
@@ -105,17 +105,13 @@ def parse_uv_lock(source: SourceText) -> Manifest:
     if not lock_version_problem(context, found, KNOWN_LOCK_VERSION, offset, "uv.lock"):
         return context.manifest(source, ManifestKind.UV_LOCK, [], generated_by="uv")
     dependencies: list[Dependency] = []
-    path = source.path
-    entry_spans = context.entry_spans
     marker_of = context.marker
     for item in lock_entries(context, data, located, "package"):
-        package, entry, entry_start, raw_name = item.table, item.entry, item.start, item.raw_name
+        package, entry_start = item.table, item.start
         url, editable, local = _source(package.get("source"))
         readable, version = item.locked_version(context, required=not local)
         if not readable:
             continue
-        version_text = package.get("version")
-        offsets = item.version if version is not None else None
         marker: Marker | None = None
         forks = package.get("resolution-markers")
         if isinstance(forks, list) and forks:
@@ -124,24 +120,9 @@ def parse_uv_lock(source: SourceText) -> Manifest:
                 marker = parsed[0]
                 for fork in parsed[1:]:
                     marker = marker | fork  # type: ignore[operator]
-        entry_span, version_span = entry_spans(entry[0], entry[1], offsets)
         dependencies.append(
-            Dependency(
-                name=normalize(raw_name),
-                raw_name=raw_name,
-                specifier=SpecifierSet(f"=={version_text}")
-                if version is not None
-                else SpecifierSet(),
-                path=path,
-                span=entry_span,
-                version_span=version_span,
-                marker=marker,
-                url=url,
-                editable=editable,
-                pinned=version,
-                hashes=_hashes(package),
-                role=Role.LOCK,
-                text=(f"{raw_name}=={version_text}" if url is None else f"{raw_name} @ {url}"),
+            item.dependency(
+                context, version, url=url, editable=editable, hashes=_hashes(package), marker=marker
             )
         )
     return context.manifest(
