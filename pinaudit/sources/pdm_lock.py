@@ -68,7 +68,7 @@ def _group(package: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _read(source: SourceText) -> tuple[FileContext, dict[str, Any], TomlMap, bool] | Manifest:
+def _read(source: SourceText) -> tuple[FileContext, dict[str, Any], TomlMap] | Manifest:
     return read_lock(source, ManifestKind.PDM_LOCK, "pdm", "lock_version", KNOWN_LOCK_VERSION)
 
 
@@ -77,9 +77,7 @@ def parse_pdm_lock(source: SourceText) -> Manifest:
     read = _read(source)
     if isinstance(read, Manifest):
         return read
-    context, data, located, readable = read
-    if not readable:
-        return context.manifest(source, ManifestKind.PDM_LOCK, [], generated_by="pdm")
+    context, data, located = read
     metadata = data.get("metadata")
     old_files = metadata.get("files") if isinstance(metadata, dict) else None
     if not isinstance(old_files, dict):

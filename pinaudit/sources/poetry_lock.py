@@ -130,7 +130,7 @@ def _hashes_by_name(metadata: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     return result
 
 
-def _read(source: SourceText) -> tuple[FileContext, dict[str, Any], TomlMap, bool] | Manifest:
+def _read(source: SourceText) -> tuple[FileContext, dict[str, Any], TomlMap] | Manifest:
     return read_lock(source, ManifestKind.POETRY_LOCK, "poetry", "lock-version", KNOWN_LOCK_VERSION)
 
 
@@ -139,10 +139,8 @@ def parse_poetry_lock(source: SourceText) -> Manifest:
     read = _read(source)
     if isinstance(read, Manifest):
         return read
-    context, data, located, readable = read
+    context, data, located = read
     dependencies: list[Dependency] = []
-    if not readable:
-        return context.manifest(source, ManifestKind.POETRY_LOCK, [], generated_by="poetry")
     metadata = data.get("metadata")
     legacy_hashes = _hashes_by_name(metadata) if isinstance(metadata, dict) else {}
     marker_of = context.marker

@@ -465,28 +465,29 @@ def read_lock(
     tool: str,
     version_key: str,
     known: tuple[int, ...],
-) -> tuple[FileContext, dict[str, Any], TomlMap, bool] | Manifest:
+) -> tuple[FileContext, dict[str, Any], TomlMap] | Manifest:
     """Load a TOML lock whose format version sits in ``[metadata]``.
 
-    Returns the parse state and whether the format version can be read, or the
-    Manifest of a file that is not TOML at all.
+    Returns the parse state, or the finished Manifest of a file that is not
+    TOML at all or whose format version this module cannot read (empty, with
+    the problem).
     """
     opened = open_toml(source, kind, tool, {"package": "version"})
     if isinstance(opened, Manifest):
         return opened
     context, data, located = opened
     metadata = data.get("metadata")
-    readable = True
     if isinstance(metadata, dict) and version_key in metadata:
         node = located.get("metadata", version_key)
-        readable = lock_version_problem(
+        if not lock_version_problem(
             context,
             str(metadata[version_key]),
             known,
             node.start if node is not None else None,
             f"{tool}.lock",
-        )
-    return context, data, located, readable
+        ):
+            return context.manifest(source, kind, [], generated_by=tool)
+    return context, data, located
 
 
 def optional_marker(text: object) -> Marker | None:
@@ -522,7 +523,7 @@ def declared_from_pep508(text: str) -> DeclaredRequirement | None:
 
 
 def resolver_packages(
-    read: tuple[FileContext, dict[str, Any], TomlMap, bool] | Manifest,
+    read: tuple[FileContext, dict[str, Any], TomlMap] | Manifest,
 ) -> Iterator[tuple[dict[str, Any], Version | None]]:
     """The named ``[[package]]`` tables of a lock read by :func:`read_lock`, with versions.
 
@@ -532,9 +533,9 @@ def resolver_packages(
     """
     if isinstance(read, Manifest):
         return
-    _, data, _, readable = read
+    _, data, _ = read
     packages = data.get("package", [])
-    if not readable or not isinstance(packages, list):
+    if not isinstance(packages, list):
         return
     for package in packages:
         if not isinstance(package, dict) or not isinstance(package.get("name"), str):
