@@ -619,3 +619,10 @@ def test_a_package_key_that_is_no_array_is_reported(
     manifest = parse(source_of(text, name), kind)
     assert manifest.dependencies == ()
     assert f"'{key}' should be an array of tables" in [p.message for p in manifest.problems]
+
+
+def test_every_manifest_kind_has_a_parser() -> None:
+    """``parse`` finds a reader for each kind discovery can announce."""
+    for kind in ManifestKind:
+        manifest = parse(source_of("", f"empty.{kind.value}"), kind)
+        assert manifest.kind is kind

@@ -52,8 +52,9 @@ requirement written without a version it is the empty span where one would go.
 
 from __future__ import annotations
 
+import importlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,40 +72,27 @@ from pinaudit.textfile import SourceText
 kind_for = _discover_kind_for
 
 
+#: The module and function under ``pinaudit.sources`` that read each kind.
+_PARSERS: dict[ManifestKind, tuple[str, str]] = {
+    ManifestKind.REQUIREMENTS: ("requirements", "parse_requirements"),
+    ManifestKind.PYPROJECT: ("pyproject", "parse_pyproject"),
+    ManifestKind.POETRY_LOCK: ("poetry_lock", "parse_poetry_lock"),
+    ManifestKind.UV_LOCK: ("uv_lock", "parse_uv_lock"),
+    ManifestKind.PYLOCK: ("pylock", "parse_pylock"),
+    ManifestKind.PIPFILE: ("pipfile", "parse_pipfile"),
+    ManifestKind.PIPFILE_LOCK: ("pipfile", "parse_pipfile_lock"),
+    ManifestKind.PDM_LOCK: ("pdm_lock", "parse_pdm_lock"),
+}
+
+
 def parse(source: SourceText, kind: ManifestKind) -> Manifest:
     """Read ``source`` with the parser of ``kind``; parsers are imported on demand
     so that a pre-commit run over one lockfile loads one parser."""
-    if kind is ManifestKind.REQUIREMENTS:
-        from pinaudit.sources.requirements import parse_requirements
-
-        return parse_requirements(source)
-    if kind is ManifestKind.PYPROJECT:
-        from pinaudit.sources.pyproject import parse_pyproject
-
-        return parse_pyproject(source)
-    if kind is ManifestKind.POETRY_LOCK:
-        from pinaudit.sources.poetry_lock import parse_poetry_lock
-
-        return parse_poetry_lock(source)
-    if kind is ManifestKind.UV_LOCK:
-        from pinaudit.sources.uv_lock import parse_uv_lock
-
-        return parse_uv_lock(source)
-    if kind is ManifestKind.PYLOCK:
-        from pinaudit.sources.pylock import parse_pylock
-
-        return parse_pylock(source)
-    if kind is ManifestKind.PIPFILE:
-        from pinaudit.sources.pipfile import parse_pipfile
-
-        return parse_pipfile(source)
-    if kind is ManifestKind.PIPFILE_LOCK:
-        from pinaudit.sources.pipfile import parse_pipfile_lock
-
-        return parse_pipfile_lock(source)
-    from pinaudit.sources.pdm_lock import parse_pdm_lock
-
-    return parse_pdm_lock(source)
+    module, function = _PARSERS[kind]
+    parser: Callable[[SourceText], Manifest] = getattr(
+        importlib.import_module(f"pinaudit.sources.{module}"), function
+    )
+    return parser(source)
 
 
 # ---------------------------------------------------------------------------
