@@ -11,6 +11,7 @@ always checked with packaging: it must admit the target and avoid the bad range.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from packaging.ranges import VersionRange
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -155,11 +156,23 @@ def move_specifier(text: str, target: Version, bad_specifier: SpecifierSet) -> s
     rewritten = "".join(pieces)
     if _admits(rewritten, target, bad):
         return rewritten
+    return _guarded(rewritten, bad_specifier, target, upgrade, bad, _admits)
+
+
+def _guarded(
+    rewritten: str,
+    bad_specifier: SpecifierSet,
+    target: Version,
+    upgrade: bool,
+    bad: VersionRange,
+    admits: Callable[[str, Version, VersionRange], bool],
+) -> str | None:
+    """``rewritten`` with the maintainer's guard clause, if that makes ``admits`` hold."""
     guard = _guard(bad_specifier, target, upgrade)
     if guard is None:
         return None
     extended = _extend(rewritten, guard, target, ",")
-    return extended if _admits(extended, target, bad) else None
+    return extended if admits(extended, target, bad) else None
 
 
 def _extend(rewritten: str, guard: str, target: Version, default_separator: str) -> str:
@@ -273,11 +286,7 @@ def move_poetry_constraint(text: str, target: Version, bad_specifier: SpecifierS
         return result
     if len(moved) > 1:
         return None
-    guard = _guard(bad_specifier, target, upgrade)
-    if guard is None:
-        return None
-    extended = _extend(result, guard, target, ",")
-    return extended if _poetry_admits(extended, target, bad) else None
+    return _guarded(result, bad_specifier, target, upgrade, bad, _poetry_admits)
 
 
 def move_bare_version(text: str, target: Version, bad_specifier: SpecifierSet) -> str | None:
