@@ -45,13 +45,18 @@ def prepare(path: Path, expected_digest: str, new_text: str, root: Path) -> tupl
 
 
 def atomic_write(
-    path: Path, data: bytes, *, before_rename: Callable[[Path], None] | None = None
+    path: Path,
+    data: bytes,
+    *,
+    new_mode: int = 0o644,
+    before_rename: Callable[[Path], None] | None = None,
 ) -> None:
     """Replace (or create) ``path`` with ``data`` atomically, keeping an existing file's mode.
 
-    Manifests keep their mode and owner; a new file (a report, a baseline) gets
-    0o644.  ``before_rename`` exists for the crash test: it runs after the
-    temporary file is complete and before it replaces the original.
+    Manifests keep their mode and owner; a new file gets ``new_mode`` (0o644
+    for a report or a baseline, 0o600 for the user's own caches).
+    ``before_rename`` exists for the crash test: it runs after the temporary
+    file is complete and before it replaces the original.
     """
     target = path.resolve()
     try:
@@ -67,7 +72,7 @@ def atomic_write(
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        temporary.chmod(stat.S_IMODE(info.st_mode) if info is not None else 0o644)
+        temporary.chmod(stat.S_IMODE(info.st_mode) if info is not None else new_mode)
         if info is not None:
             with contextlib.suppress(PermissionError, AttributeError):
                 os.chown(temporary, info.st_uid, info.st_gid)

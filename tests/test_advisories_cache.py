@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,6 +73,7 @@ def test_first_load_builds_the_index_and_the_second_reads_it(
     assert [path.name for path in (cache / "advisories").iterdir()] == [
         _index_files(cache)[0].name
     ], "no temporary file left behind"
+    assert stat.S_IMODE(_index_files(cache)[0].stat().st_mode) == 0o600, "the user's own cache"
 
 
 def test_a_warm_load_reads_only_the_packages_asked_for(

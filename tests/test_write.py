@@ -99,3 +99,15 @@ def test_oversized_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UnreadableFile, match="over the 10-byte limit"):
         read_source(path, limit=10)
     assert path.stat().st_size == 100
+
+
+def test_a_new_file_gets_the_mode_asked_for(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    atomic_write(report, b"{}")
+    assert stat.S_IMODE(report.stat().st_mode) == 0o644
+    private = tmp_path / "cache.bin"
+    atomic_write(private, b"data", new_mode=0o600)
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    private.chmod(0o640)
+    atomic_write(private, b"again", new_mode=0o600)
+    assert stat.S_IMODE(private.stat().st_mode) == 0o640, "an existing file keeps its mode"

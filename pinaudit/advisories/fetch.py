@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import IO
 
 from pinaudit import __version__
+from pinaudit.write import atomic_write
 
 DEFAULT_URL = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"
 DEFAULT_TIMEOUT = 60.0
@@ -151,18 +152,6 @@ def _read_metadata(target: Path, url: str) -> dict[str, str]:
     return {key: value for key, value in data.items() if isinstance(value, str)}
 
 
-def _write_atomic(target: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        Path(temporary).replace(target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(temporary).unlink()
-        raise
-
-
 def _reason(error: BaseException) -> str:
     if isinstance(error, urllib.error.HTTPError):
         return f"the server answered HTTP {error.code} {error.reason}"
@@ -262,7 +251,9 @@ def download(
             "last_modified": headers.get("Last-Modified", ""),
         }
         with contextlib.suppress(OSError):
-            _write_atomic(_metadata_path(target), json.dumps(metadata).encode("utf-8"))
+            atomic_write(
+                _metadata_path(target), json.dumps(metadata).encode("utf-8"), new_mode=0o600
+            )
         return Fetched(target, size, members, False)
     finally:
         with contextlib.suppress(OSError):

@@ -16,10 +16,7 @@ in parallel) see either the old index or the new one, never half of one.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 import zlib
 from collections.abc import Collection, Mapping
 from pathlib import Path
@@ -29,6 +26,7 @@ from pinaudit.advisories import osv
 from pinaudit.advisories.build import Entry, Index
 from pinaudit.model import Problem
 from pinaudit.rulebook import Severity
+from pinaudit.write import atomic_write
 
 MAGIC = b"pinaudit-advisory-index\n"
 FORMAT_VERSION = 1
@@ -164,18 +162,7 @@ def write(path: Path, index: Index, fingerprint: str) -> None:
         "packages": slots,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(MAGIC)
-            stream.write(_blob(header) + b"\n")
-            for data in body:
-                stream.write(data)
-        Path(temporary).replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(temporary).unlink()
-        raise
+    atomic_write(path, b"".join([MAGIC, _blob(header) + b"\n", *body]), new_mode=0o600)
 
 
 def _slot(value: object) -> tuple[int, int, int]:
