@@ -30,6 +30,7 @@ from pinaudit.sources.registry import (
     FileContext,
     LockedPackage,
     declared_from_pep508,
+    file_hashes,
     lock_entries,
     normalize,
     optional_marker,
@@ -97,14 +98,9 @@ def parse_pdm_lock(source: SourceText) -> Manifest:
             else None
         )
         url, editable = _source(package)
-        files = package.get("files")
-        if not isinstance(files, list):
-            files = old_files.get(f"{raw_name} {version_text}")
-        hashes: tuple[str, ...] = ()
-        if isinstance(files, list):
-            hashes = tuple(
-                [item["hash"] for item in files if type(item) is dict and "hash" in item]
-            )
+        hashes = file_hashes(package.get("files"))
+        if hashes is None:
+            hashes = file_hashes(old_files.get(f"{raw_name} {version_text}")) or ()
         extras = package.get("extras")
         dependencies.append(
             item.dependency(

@@ -40,6 +40,7 @@ from pinaudit.sources.registry import (
     LockedPackage,
     and_markers,
     declared_from_pep508,
+    file_hashes,
     lock_entries,
     normalize,
     optional_marker,
@@ -155,12 +156,8 @@ def parse_poetry_lock(source: SourceText) -> Manifest:
         url, editable = _source_url(package.get("source"))
         if url is not None and package.get("develop") is True:
             editable = True
-        files = package.get("files")
-        if type(files) is list:
-            hashes = tuple(
-                [item["hash"] for item in files if type(item) is dict and "hash" in item]
-            )
-        else:
+        hashes = file_hashes(package.get("files"))
+        if hashes is None:
             hashes = legacy_hashes.get(name, ())
         dependencies.append(
             item.dependency(

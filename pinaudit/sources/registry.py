@@ -447,6 +447,17 @@ def lock_entries(
         yield LockEntry(index, package, entry, raw_name, versions[index])
 
 
+def file_hashes(files: object) -> tuple[str, ...] | None:
+    """The ``hash`` of each table in a lock's ``files`` array; None when it is no array.
+
+    poetry.lock and pdm.lock record artifacts this way; each falls back to an
+    older place in its format when ``files`` is absent.
+    """
+    if not isinstance(files, list):
+        return None
+    return tuple([entry["hash"] for entry in files if type(entry) is dict and "hash" in entry])
+
+
 def read_lock(
     source: SourceText,
     kind: ManifestKind,
