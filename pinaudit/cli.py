@@ -438,26 +438,25 @@ def _with_findings(result: CheckResult, findings: Sequence[Finding]) -> CheckRes
     return CheckResult(result.files, result.environments, tuple(findings), result.problems)
 
 
-def _checked(
-    run: Run, index: Mapping[str, Sequence[Rule]], environ: Mapping[str, str]
-) -> CheckResult:
+def _checked(run: Run) -> CheckResult:
+    """The run's files checked against its rules; read once, even with ``--advisories``."""
     from pinaudit.check import DEFAULT_INTERNAL, check_paths, recheck
 
     internal = {code for code in DEFAULT_INTERNAL if run.selects(code)}
-    if run.parsed is not None and environ is os.environ:
-        return recheck(run.parsed, index, run.targets, internal=internal)
+    if run.parsed is not None:
+        return recheck(run.parsed, run.index, run.targets, internal=internal)
     return check_paths(
         run.paths,
-        index,
+        run.index,
         run.targets,
         exclude=run.config.excludes,
-        environ=environ,
+        environ=os.environ,
         internal=internal,
     )
 
 
 def _check(run: Run) -> Report:
-    result = _checked(run, run.index, os.environ)
+    result = _checked(run)
     kept, suppressed = _screen(run, result)
     findings, baselined = _split_baseline(run, kept)
     return Report(
