@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,10 +24,10 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
+from benchmarks.timing import REPO, wall_median
 from pinaudit.advisories import load_advisory_rules
 from pinaudit.rulebook import RuleSet
 
-REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus" / "osv" / "pypa-advisory-database"
 
 _CHILD = """
@@ -51,15 +50,6 @@ def _timed(function: Callable[[], RuleSet]) -> tuple[float, RuleSet]:
 
 def _best(function: Callable[[], RuleSet], runs: int) -> float:
     return min(_timed(function)[0] for _ in range(runs))
-
-
-def _process(command: list[str], runs: int, environment: dict[str, str]) -> float:
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(command, capture_output=True, check=True, cwd=REPO, env=environment)
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
 
 
 def _uv_lock(names: Sequence[str]) -> str:
@@ -96,8 +86,8 @@ def _check_lock(
     started = time.perf_counter()
     subprocess.run(with_advisories, capture_output=True, check=True, cwd=REPO, env=cold_environment)
     cold = time.perf_counter() - started
-    warm = _process(with_advisories, runs, cold_environment)
-    none = _process(plain, runs, cold_environment)
+    warm = wall_median(with_advisories, runs, cold_environment, check=True)
+    none = wall_median(plain, runs, cold_environment, check=True)
     result = subprocess.run(
         [*with_advisories[:-1], "--output-format", "json", str(project)],
         capture_output=True,
@@ -158,10 +148,13 @@ def main() -> None:
         list_file.write_text("\n".join(names), encoding="utf-8")
         environment = dict(os.environ, PYTHONPATH=str(REPO), PINAUDIT_CACHE_DIR=str(cache))
         python = [sys.executable]
-        floor = _process([*python, "-c", "pass"], arguments.runs, environment)
-        empty = _process([*python, "-c", _CHILD, "", str(list_file)], arguments.runs, environment)
-        process_warm = _process(
-            [*python, "-c", _CHILD, str(corpus), str(list_file)], arguments.runs, environment
+        runs = arguments.runs
+        floor = wall_median([*python, "-c", "pass"], runs, environment, check=True)
+        empty = wall_median(
+            [*python, "-c", _CHILD, "", str(list_file)], runs, environment, check=True
+        )
+        process_warm = wall_median(
+            [*python, "-c", _CHILD, str(corpus), str(list_file)], runs, environment, check=True
         )
         print(
             f"whole process (median of {arguments.runs}): python -c pass {floor * 1000:.0f} ms; "

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,33 +25,17 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 from benchmarks.generate_monorepo import generate
+from benchmarks.timing import REPO, wall_median
 from pinaudit.check import check_paths
 from pinaudit.discover import discover
 from pinaudit.rulebook import builtin_rules_path, load_rules
 from pinaudit.targets import make_targets
 
-REPO = Path(__file__).resolve().parents[1]
 #: What any check imports before pinaudit's own code: the CLI library, the
 #: specifier, marker, version and range code of packaging, and dataclasses.
 LIBRARY_IMPORTS = (
     "import click, dataclasses, pathlib, packaging.markers, packaging.specifiers, packaging.ranges"
 )
-
-
-def _wall(command: list[str], runs: int) -> float:
-    """Median wall time, after one warm-up run that writes the bytecode cache.
-
-    A real install has its ``.pyc`` files; a sandbox that sets
-    PYTHONDONTWRITEBYTECODE would otherwise measure the compiler, not pinaudit.
-    """
-    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    subprocess.run(command, capture_output=True, check=False, cwd=REPO, env=environment)
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(command, capture_output=True, check=False, cwd=REPO, env=environment)
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
 
 
 def _cold(side: str, root: Path, runs: int) -> float:
@@ -117,9 +100,9 @@ def main() -> None:
         return
 
     script = Path(sys.executable).parent / "pinaudit"
-    floor = _wall([sys.executable, "-c", "pass"], arguments.runs)
-    seed = _wall([str(script), "check", "examples/seed"], arguments.runs)
-    libraries = _wall([sys.executable, "-c", LIBRARY_IMPORTS], arguments.runs)
+    floor = wall_median([sys.executable, "-c", "pass"], arguments.runs)
+    seed = wall_median([str(script), "check", "examples/seed"], arguments.runs)
+    libraries = wall_median([sys.executable, "-c", LIBRARY_IMPORTS], arguments.runs)
     print(
         f"start-up: python -c pass {floor * 1000:.1f} ms; "
         f"pinaudit check examples/seed {seed * 1000:.1f} ms; ratio {seed / floor:.2f}x (target 6x)"
@@ -150,7 +133,7 @@ def main() -> None:
             f"ratio {check_time / floor_time:.2f}x (target 1.3x)"
         )
         command = [str(script), "check", "--output-format", "concise", str(root)]
-        whole = _wall(command, 3)
+        whole = wall_median(command, 3)
         print(
             f"the command end to end (start-up and rule loading included): {whole:.3f} s; "
             f"ratio {whole / floor_time:.2f}x"

@@ -37,6 +37,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from benchmarks.generate_monorepo import POOL, generate
+from benchmarks.timing import REPO
 from pinaudit.check import check_paths
 from pinaudit.cli import run_examples
 from pinaudit.rulebook import Rule, RuleSet, builtin_rules_path, load_rules
@@ -44,7 +45,6 @@ from pinaudit.targets import make_targets
 
 _PREFIXES = ["acme", "py", "flask", "django", "fast", "aio", "open", "tiny", "hyper", "zen"]
 _STEMS = ["orbit", "lumen", "quasar", "tensor", "ledger", "relay", "sprocket", "vault", "kite"]
-REPO = Path(__file__).resolve().parents[1]
 _SUFFIXES = ["", "-client", "-core", "-utils", "-sdk", "-plugin", "-extras"]
 
 
