@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pinaudit.discover import discover
 from pinaudit.drift import LOCK_DRIFT, lock_drift
-from pinaudit.engine import evaluate
+from pinaudit.engine import Decided, evaluate
 from pinaudit.environments import ManifestLoader, Reader, build_environments
 from pinaudit.findings import Finding
 from pinaudit.model import Environment, ManifestKind, Problem
@@ -73,8 +73,9 @@ def recheck(
     """
     findings: dict[object, Finding] = {}
     drift = LOCK_DRIFT.code in internal
+    decided = Decided()
     for environment in result.environments:
-        for finding in evaluate(environment, index, targets):
+        for finding in evaluate(environment, index, targets, decided):
             findings.setdefault(finding.key(), finding)
         if drift:
             for finding in lock_drift(environment, targets):

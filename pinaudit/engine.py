@@ -16,12 +16,13 @@ from dataclasses import dataclass
 
 from packaging.ranges import VersionRange
 from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
 from pinaudit.findings import Finding, Involved
 from pinaudit.model import Dependency, Environment, Role
 from pinaudit.ranges import Relation, allowed_range, exact_range, relation
 from pinaudit.rulebook import Match, PackageCondition, Rule, RuleKind
-from pinaudit.screen import Screen, any_excludes
+from pinaudit.screen import Screen, admits, any_excludes, pin_decides, plain_pin
 from pinaudit.targets import Target, describe, holds, holds_mask, supported_by
 
 _STRENGTH = {Relation.ALWAYS: 2, Relation.SOMETIMES: 1, Relation.NEVER: 0}
@@ -47,12 +48,17 @@ class _Allowed:
     """What one package's applying entries let an installer pick.
 
     ``versions`` is None when the package is absent there, or present only
-    through entries (URL, path, editable) that carry no version.
+    through entries (URL, path, editable) that carry no version, or when
+    ``pin`` says it instead: then exactly that version (and its local builds)
+    is allowed, and ``sets`` (read under ``pre``) give the range on demand.
     """
 
     versions: VersionRange | None
     deciding: tuple[Dependency, ...]
     locked: bool
+    pin: Version | None = None
+    sets: tuple[SpecifierSet, ...] = ()
+    pre: bool = False
 
 
 _ABSENT = _Allowed(None, (), False)
@@ -177,16 +183,25 @@ class _View:
             versions = exact_range(dep.pinned for dep in locked if dep.pinned is not None)
             return _Allowed(versions, tuple(locked), True)
         # Point at the entry that says the most: a pin, then a range, then a bare name.
-        ordered = sorted(
-            versioned,
-            key=lambda dep: (
-                dep.pinned is None,
-                len(dep.specifier) == 0,
-                dep.role is Role.CONSTRAIN,
-            ),
+        ordered = tuple(
+            sorted(
+                versioned,
+                key=lambda dep: (
+                    dep.pinned is None,
+                    len(dep.specifier) == 0,
+                    dep.role is Role.CONSTRAIN,
+                ),
+            )
         )
-        versions = _allowed_by_identity(tuple(dep.specifier for dep in versioned), self.pre)
-        return _Allowed(versions, tuple(ordered), False)
+        sets = tuple(dep.specifier for dep in versioned)
+        pin = next((v for v in map(plain_pin, ordered) if v is not None), None)
+        if pin is not None:
+            admitted = [admits(specifier, pin) for specifier in sets]
+            if all(admitted):
+                return _Allowed(None, ordered, False, pin, sets, self.pre)
+            if False in admitted and None not in admitted:
+                return _ABSENT  # the pin and some range exclude each other: nothing to install
+        return _Allowed(_allowed_by_identity(sets, self.pre), ordered, False)
 
 
 #: ``allowed_range`` results keyed by the identities of the specifier sets.
@@ -217,14 +232,20 @@ def _package_relation(
     it also admits the release that replaced it: installers pick the newest
     allowed release, and never a yanked one for a range (PEP 592).
     """
-    if allowed.versions is None:
-        return Relation.NEVER, ()
-    found = relation(allowed.versions, condition.range)
+    versions = allowed.versions
+    if versions is None:
+        if allowed.pin is None:
+            return Relation.NEVER, ()
+        if pin_decides(condition):
+            inside = condition.range.contains(allowed.pin)
+            return (Relation.ALWAYS, allowed.deciding) if inside else (Relation.NEVER, ())
+        versions = _allowed_by_identity(allowed.sets, allowed.pre)
+    found = relation(versions, condition.range)
     if (
         found is Relation.SOMETIMES
         and not allowed.locked
         and rule.kind is RuleKind.BAD_RELEASE
-        and any(allowed.versions.contains(remedy.version) for remedy in rule.remedies)
+        and any(versions.contains(remedy.version) for remedy in rule.remedies)
     ):
         return Relation.NEVER, ()
     return found, allowed.deciding
@@ -247,10 +268,7 @@ def _states_a_version(involved: Sequence[Involved]) -> bool:
 
 
 def evaluate_rule(rule: Rule, view: _View, environment: str) -> Finding | None:
-    grouped = view.grouped
-    for condition in rule.packages:
-        if condition.name not in grouped:
-            return None
+    """The finding of one rule whose packages are all present in the view, if it matches."""
     targets = view.targets
     last = len(rule.packages) - 1
     # A stale cap's capped package comes last; a lock that merely holds an old
@@ -258,10 +276,13 @@ def evaluate_rule(rule: Rule, view: _View, environment: str) -> Finding | None:
     stale = rule.kind is RuleKind.STALE_CAP
     # Most rules fail on one entry alone; prove that before any range algebra.
     screen = view.screen
-    screens = [
-        screen(condition.name, stale and position == last)
-        for position, condition in enumerate(rule.packages)
-    ]
+    if last == 0:
+        screens = [screen(rule.packages[0].name, stale)]
+    else:
+        screens = [
+            screen(condition.name, stale and position == last)
+            for position, condition in enumerate(rule.packages)
+        ]
     if any_excludes(rule.packages, screens):
         return None
     columns = [
@@ -310,22 +331,75 @@ def environment_targets(environment: Environment, targets: Sequence[Target]) -> 
     return supported_by(requires, targets)
 
 
+class Decided:
+    """What a run of several environments has already decided, to decide it once.
+
+    A rule's answer depends on nothing but the entries of the packages it
+    names, the targets and whether pre-releases are on.  Environments that
+    share those (services whose only entries for ``urllib3`` come from a
+    shared base file) would rebuild an identical finding, which the run
+    reports once anyway (:meth:`Finding.key` names the entries' locations).
+    So the second time the answer is not computed at all.  Keys hold the
+    entries' identities: the run keeps every environment alive meanwhile.
+    """
+
+    __slots__ = ("_keys",)
+
+    def __init__(self) -> None:
+        self._keys: set[tuple[object, ...]] = set()
+
+    def first(self, key: tuple[object, ...]) -> bool:
+        """True the first time ``key`` is seen."""
+        if key in self._keys:
+            return False
+        self._keys.add(key)
+        return True
+
+
 def evaluate(
     environment: Environment,
     index: Mapping[str, Sequence[Rule]],
     targets: Sequence[Target],
+    decided: Decided | None = None,
 ) -> list[Finding]:
-    """Every finding of the indexed rules in one environment, in rule order."""
+    """Every finding of the indexed rules in one environment, in rule order.
+
+    With ``decided``, a rule already decided on the same entries in an earlier
+    environment of the run is skipped: its finding, if any, was reported there.
+    """
     targets = environment_targets(environment, targets)
     grouped = group_by_name(environment.dependencies)
     candidates: dict[str, Rule] = {}
     for name in grouped:
-        for rule in index.get(name, ()):
-            candidates.setdefault(rule.code, rule)
+        rules = index.get(name)
+        if not rules:
+            continue
+        for rule in rules:
+            if rule.code in candidates:
+                continue
+            for condition in rule.packages:
+                if condition.name not in grouped:
+                    break
+            else:
+                candidates[rule.code] = rule
     findings = []
-    view = _View(grouped, allows_prereleases(environment), targets)
+    pre = allows_prereleases(environment)
+    view = _View(grouped, pre, targets)
+    if decided is not None:
+        identities: dict[str, tuple[int, ...]] = {}
+        setting = (pre, *map(id, targets))
     for code in sorted(candidates):
-        finding = evaluate_rule(candidates[code], view, environment.name)
+        rule = candidates[code]
+        if decided is not None:
+            key: list[object] = [code, setting]
+            for condition in rule.packages:
+                entries = identities.get(condition.name)
+                if entries is None:
+                    entries = identities[condition.name] = tuple(map(id, grouped[condition.name]))
+                key.append(entries)
+            if not decided.first(tuple(key)):
+                continue
+        finding = evaluate_rule(rule, view, environment.name)
         if finding is not None:
             findings.append(finding)
     return findings

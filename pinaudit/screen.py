@@ -9,6 +9,10 @@ the bad range, the relation is NEVER without computing the combination.
 
 Only NEVER is proved here; every other answer is left to the engine's full
 range algebra, so a screen that says nothing is always safe.
+
+A plain pin (``==1.2.3``) settles more: whatever an environment allows of the
+package is that version (and its local builds) or nothing, so the other
+entries need one membership test each instead of a range (:func:`admits`).
 """
 
 from __future__ import annotations
@@ -29,6 +33,10 @@ Screen = tuple[tuple[Dependency, ...], tuple[Dependency, ...]]
 #: Answers keyed by the identities of the specifier set and the condition; both
 #: objects are kept in the value so that their ids cannot be reused meanwhile.
 _ANSWERS: dict[tuple[int, int], tuple[SpecifierSet, PackageCondition, bool]] = {}
+#: Per specifier set, whether it is a plain ``==V`` pin (see :func:`plain_pin`).
+_PLAIN: dict[int, tuple[SpecifierSet, bool]] = {}
+#: :func:`admits` answers by the identities of the set and the version.
+_ADMITS: dict[tuple[int, int], tuple[SpecifierSet, Version, bool | None]] = {}
 #: Per condition, whether its range is spelled so that a pin test decides.
 _PIN_DECIDES: dict[int, tuple[PackageCondition, bool]] = {}
 _LIMIT = 65536
@@ -43,18 +51,76 @@ def any_excludes(conditions: Sequence[PackageCondition], screens: Sequence[Scree
     every rule in every environment, hence the local names.
     """
     answers = _ANSWERS
-    for kind in (0, 1):
-        for condition, screen in zip(conditions, screens, strict=True):
-            condition_id = id(condition)
-            for dep in screen[kind]:
-                specifier = dep.specifier
-                known = answers.get((id(specifier), condition_id))
-                if known is None:
-                    if excludes(specifier, condition, dep.pinned):
-                        return True
-                elif known[2]:
+    for condition, screen in zip(conditions, screens, strict=True):
+        condition_id = id(condition)
+        for dep in screen[0]:
+            specifier = dep.specifier
+            known = answers.get((id(specifier), condition_id))
+            if known is None:
+                if excludes(specifier, condition, dep.pinned):
                     return True
+            elif known[2]:
+                return True
+    for condition, screen in zip(conditions, screens, strict=True):
+        pins, ranges = screen
+        pin = next((v for v in map(plain_pin, pins) if v is not None), None)
+        condition_id = id(condition)
+        for dep in ranges:
+            specifier = dep.specifier
+            if pin is not None:
+                # Nothing but the pin can be installed: a range that refuses it
+                # leaves nothing at all, one that admits it proves nothing more.
+                admitted = admits(specifier, pin)
+                if admitted is not None:
+                    if not admitted:
+                        return True
+                    continue
+            known = answers.get((id(specifier), condition_id))
+            if known is None:
+                if excludes(specifier, condition, dep.pinned):
+                    return True
+            elif known[2]:
+                return True
     return False
+
+
+def plain_pin(dep: Dependency) -> Version | None:
+    """The version of a ``==V`` entry: not a wildcard, not ``===``; None otherwise.
+
+    Such an entry admits ``V`` and its local builds ``V+label``, nothing else.
+    """
+    pinned = dep.pinned
+    if pinned is None:
+        return None
+    known = _PLAIN.get(id(dep.specifier))
+    if known is None:
+        if len(_PLAIN) >= _LIMIT:
+            _PLAIN.clear()
+        plain = all(clause.operator == "==" for clause in dep.specifier)
+        known = _PLAIN[id(dep.specifier)] = (dep.specifier, plain)
+    return pinned if known[1] else None
+
+
+def admits(specifier: SpecifierSet, version: Version) -> bool | None:
+    """Whether ``specifier`` admits ``version``, for a pin's sake; None when undecided.
+
+    Decided only for sets without ``===`` and without local labels: then a
+    local build ``V+label`` is admitted exactly when ``V`` is (PEP 440 ignores
+    the label for every other operator, and ``>V`` refuses ``V``'s local
+    builds), so one membership test speaks for everything ``==V`` allows.
+    Pre-releases count: a pinned pre-release is what the pin installs.
+    """
+    key = (id(specifier), id(version))
+    known = _ADMITS.get(key)
+    if known is None:
+        if len(_ADMITS) >= _LIMIT:
+            _ADMITS.clear()
+        decidable = all(
+            clause.operator != "===" and "+" not in clause.version for clause in specifier
+        )
+        answer = specifier.contains(version, prereleases=True) if decidable else None
+        known = _ADMITS[key] = (specifier, version, answer)
+    return known[2]
 
 
 def excludes(
@@ -78,7 +144,7 @@ def _excludes(specifier: SpecifierSet, condition: PackageCondition, pinned: Vers
     clauses = list(specifier)
     if not clauses:
         return False
-    if len(clauses) == 1 and _pin_decides(condition):
+    if len(clauses) == 1 and pin_decides(condition):
         only = clauses[0]
         if only.operator == "==" and not only.version.endswith(".*"):
             return not condition.range.contains(only.version if pinned is None else pinned)
@@ -88,7 +154,7 @@ def _excludes(specifier: SpecifierSet, condition: PackageCondition, pinned: Vers
         return False
 
 
-def _pin_decides(condition: PackageCondition) -> bool:
+def pin_decides(condition: PackageCondition) -> bool:
     """Whether testing ``V`` alone decides ``==V`` against this condition's range.
 
     ``==V`` allows ``V`` and every local build ``V+label``.  A range spelled by

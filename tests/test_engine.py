@@ -177,3 +177,46 @@ def test_entries_under_different_markers_split_the_targets(tmp_path: Path) -> No
     assert finding.match is Match.DEFINITE
     assert "3.11" in finding.where and "3.12" in finding.where
     assert "3.13" not in finding.where
+
+
+def test_environments_sharing_a_rules_entries_decide_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rule whose entries all come from a shared file is evaluated in one environment only,
+    and the run's findings are exactly those of evaluating every environment alone."""
+    from pinaudit import engine
+    from pinaudit.check import recheck
+
+    (tmp_path / "base.txt").write_text("uvicorn==0.13.4\nwsproto==1.0.0\n", encoding="utf-8")
+    services = {
+        "a": "flask\n",
+        "b": "click\n",
+        "c": "uvicorn==0.14.0\n",  # its own uvicorn entry: decided on its own
+        "d": 'wsproto==0.15.0 ; python_version < "3.12"\n',
+    }
+    for name, body in services.items():
+        (tmp_path / f"requirements-{name}.txt").write_text(f"-r base.txt\n{body}", "utf-8")
+    index, targets = RULES.index(), make_targets()
+    result = check_paths([tmp_path], index, targets)
+
+    alone: dict[tuple[str, tuple[tuple[str, str, int], ...]], Finding] = {}
+    for environment in result.environments:
+        for finding in engine.evaluate(environment, index, targets):
+            alone.setdefault(finding.key(), finding)
+    assert sorted(alone) == sorted(f.key() for f in result.findings)
+    assert [f.environment for f in result.findings] == [
+        alone[f.key()].environment for f in result.findings
+    ]
+
+    seen: list[str] = []
+    real = engine.evaluate_rule
+
+    def counting(rule: object, view: object, environment: str) -> Finding | None:
+        if rule is SEED:
+            seen.append(Path(environment).name)
+        return real(rule, view, environment)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "evaluate_rule", counting)
+    recheck(result, index, targets)
+    # a and b hold nothing but base.txt's entries for both packages: b is skipped.
+    assert seen == ["requirements-a.txt", "requirements-c.txt", "requirements-d.txt"]
