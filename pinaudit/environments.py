@@ -57,6 +57,15 @@ class ManifestLoader:
     cache: dict[tuple[Path, Role], Manifest] = field(default_factory=dict)
     real: dict[Path, Path] = field(default_factory=dict)
     folders: dict[str, str] = field(default_factory=dict)
+    files: dict[Path, bool] = field(default_factory=dict)
+
+    def is_file(self, path: Path) -> bool:
+        """``path.is_file()``, asked once per resolved path: every service includes the base."""
+        real = self.resolve(path)
+        found = self.files.get(real)
+        if found is None:
+            found = self.files[real] = path.is_file()
+        return found
 
     def resolve(self, path: Path) -> Path:
         """``path.resolve()``, once per path: a monorepo names its shared files often."""
@@ -141,7 +150,7 @@ def _requirements_closure(
                     )
                 )
                 continue
-            if not target.is_file():
+            if not loader.is_file(target):
                 problems.append(
                     Problem(
                         include.path,

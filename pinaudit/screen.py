@@ -45,12 +45,22 @@ _LIMIT = 65536
 def any_excludes(conditions: Sequence[PackageCondition], screens: Sequence[Screen]) -> bool:
     """True when some package's entry is disjoint from its condition's bad range.
 
-    ``screens[i]`` holds the entries of ``conditions[i]``'s package.  Every
+    ``screens[i]`` holds the entries of ``conditions[i]``'s package.  Answers
+    already known are read first: in a monorepo the shared base file's
+    entries are known after the first service, and one of them often proves
+    the rule away before the service's own entries cost anything.  Then every
     package's pins are tried before any other range, since a pin costs a
     membership test and a range the building of its range.  This runs for
     every rule in every environment, hence the local names.
     """
     answers = _ANSWERS
+    for condition, screen in zip(conditions, screens, strict=True):
+        condition_id = id(condition)
+        for entries in screen:
+            for dep in entries:
+                known = answers.get((id(dep.specifier), condition_id))
+                if known is not None and known[2]:
+                    return True
     for condition, screen in zip(conditions, screens, strict=True):
         condition_id = id(condition)
         for dep in screen[0]:

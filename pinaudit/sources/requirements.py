@@ -47,6 +47,8 @@ from pinaudit.model import (
     Problem,
     Role,
     Span,
+    make_dependency,
+    make_span,
 )
 from pinaudit.textfile import SourceText
 
@@ -795,17 +797,15 @@ class _Reader:
             self.comments.append(Comment(line_of_comment, comment.rstrip()))
         column = start - line_start + 1  # 1-based column of ``start``
         first, last = fast.span("requirement")
-        span = Span(start + first, start + last, line, column + first, line, column + last)
+        span = make_span(start + first, start + last, line, column + first, line, column + last)
         version_span = None
         if spec_text:
             first, last = fast.span("spec")
-            version_span = Span(
+            version_span = make_span(
                 start + first, start + last, line, column + first, line, column + last
             )
         hashes = tuple(_HASH_VALUE_RE.findall(hashes_text)) if hashes_text else ()
-        # Positional, in field order: matching a dozen keywords would cost some
-        # 5% of the parse of a large tree.
-        dependency = Dependency(
+        dependency = make_dependency(
             _canonical(name),
             name,
             specifier,
