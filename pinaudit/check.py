@@ -27,6 +27,8 @@ DEFAULT_INTERNAL: frozenset[str] = frozenset({LOCK_DRIFT.code})
 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
+    """What one check read and found; ``fix`` and ``--advisories`` re-evaluate it unread."""
+
     files: tuple[tuple[Path, ManifestKind], ...]
     environments: tuple[Environment, ...]
     findings: tuple[Finding, ...]

@@ -37,6 +37,8 @@ class Involved:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """One rule matched in one environment; ``involved`` holds the entries that decided it."""
+
     rule: Rule
     match: Match
     environment: str

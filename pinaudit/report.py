@@ -51,6 +51,8 @@ class Policy:
 
 @dataclass(frozen=True, slots=True)
 class Statistic:
+    """How often one rule fired, for ``--statistics``."""
+
     rule: Rule
     count: int
 

@@ -83,6 +83,8 @@ class Remedy:
 
 @dataclass(frozen=True, slots=True)
 class Reference:
+    """A primary source behind a rule: the issue, pull request or changelog that shows it."""
+
     url: str
     kind: str
     title: str = ""
@@ -98,6 +100,8 @@ class Example:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """A known-bad combination or release, validated from a rule file: data, never code."""
+
     code: str
     slug: str
     kind: RuleKind
@@ -132,6 +136,8 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class RuleSet:
+    """The rules loaded from some files, with the problems found in them."""
+
     rules: tuple[Rule, ...]
     problems: tuple[Problem, ...]
 

@@ -31,6 +31,8 @@ KNOWN_PYTHONS: tuple[str, ...] = tuple(f"3.{minor}" for minor in range(6, 16))
 
 @dataclass(frozen=True, slots=True)
 class Target:
+    """One Python release on one platform, the unit markers are evaluated on."""
+
     python: str
     platform: str
 

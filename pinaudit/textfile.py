@@ -19,6 +19,8 @@ MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class SourceText:
+    """A decoded file, with whether it began with a UTF-8 BOM so a fix writes one back."""
+
     path: Path
     text: str
     bom: bool
