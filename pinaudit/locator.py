@@ -51,7 +51,7 @@ from typing import Any
 
 import tomli
 
-from pinaudit.model import LineIndex, Problem, Span
+from pinaudit.model import LineIndex, Problem, Span, make_span
 from pinaudit.textfile import SourceText
 
 PathKey = tuple[str | int, ...]
@@ -1084,7 +1084,7 @@ class SpanMaker:
     def span(self, start: int, end: int) -> Span:
         line, column = self.position(start)
         end_line, end_column = self.position(end)
-        return Span(start, end, line, column, end_line, end_column)
+        return make_span(start, end, line, column, end_line, end_column)
 
     def nested(self, start: int, end: int, inner_start: int, inner_end: int) -> tuple[Span, Span]:
         """Spans of an entry and of a part inside it (a lock entry and its
@@ -1109,8 +1109,8 @@ class SpanMaker:
         self._offset = end
         self._line = end_line
         return (
-            Span(start, end, line, column, end_line, end_column),
-            Span(
+            make_span(start, end, line, column, end_line, end_column),
+            make_span(
                 inner_start, inner_end, inner_line, inner_column, inner_end_line, inner_end_column
             ),
         )

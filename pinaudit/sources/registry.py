@@ -65,7 +65,16 @@ from packaging.version import InvalidVersion, Version
 
 from pinaudit.discover import kind_for as _discover_kind_for
 from pinaudit.locator import SpanMaker, TomlMap, load_toml
-from pinaudit.model import Comment, Dependency, Manifest, ManifestKind, Problem, Role, Span
+from pinaudit.model import (
+    Comment,
+    Dependency,
+    Manifest,
+    ManifestKind,
+    Problem,
+    Role,
+    Span,
+    make_dependency,
+)
 from pinaudit.textfile import SourceText
 
 # One definition of which names are manifests: discovery's.
@@ -371,22 +380,22 @@ class LockEntry:
         span, version_span = context.entry_spans(
             self.entry[0], self.entry[1], self.version if version is not None else None
         )
-        return Dependency(
-            name=normalize(self.raw_name),
-            raw_name=self.raw_name,
-            specifier=SpecifierSet(f"=={version_text}") if version is not None else SpecifierSet(),
-            path=context.path,
-            span=span,
-            version_span=version_span,
-            extras=extras,
-            marker=marker,
-            url=url,
-            editable=editable,
-            pinned=version,
-            hashes=hashes,
-            role=Role.LOCK,
-            group=group,
-            text=f"{self.raw_name}=={version_text}" if url is None else f"{self.raw_name} @ {url}",
+        return make_dependency(
+            normalize(self.raw_name),  # name
+            self.raw_name,
+            SpecifierSet(f"=={version_text}") if version is not None else SpecifierSet(),
+            context.path,
+            span,
+            version_span,
+            extras,
+            marker,
+            url,
+            editable,
+            version,  # pinned
+            hashes,
+            Role.LOCK,
+            group,
+            f"{self.raw_name}=={version_text}" if url is None else f"{self.raw_name} @ {url}",
         )
 
     def locked_version(
