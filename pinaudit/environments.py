@@ -57,6 +57,7 @@ class ManifestLoader:
     cache: dict[tuple[Path, Role], Manifest] = field(default_factory=dict)
     real: dict[Path, Path] = field(default_factory=dict)
     folders: dict[str, str] = field(default_factory=dict)
+    interned: dict[str, Path] = field(default_factory=dict)
     files: dict[Path, bool] = field(default_factory=dict)
 
     def is_file(self, path: Path) -> bool:
@@ -74,7 +75,11 @@ class ManifestLoader:
             text = os.fspath(path)
             if not path.is_absolute():
                 text = os.path.join(os.getcwd(), text)  # noqa: PTH109, PTH118 - see _real_text
-            found = self.real[path] = Path(self._real_text(text))
+            real = self._real_text(text)
+            found = self.interned.get(real)
+            if found is None:
+                found = self.interned[real] = Path(real)
+            self.real[path] = found
         return found
 
     def _real_text(self, text: str) -> str:
@@ -101,8 +106,13 @@ class ManifestLoader:
                 found = real_folder
             else:
                 joined = os.path.join(real_folder, name)  # noqa: PTH118
-                symlink = os.path.islink(joined)  # noqa: PTH114
-                found = os.path.realpath(joined) if symlink else joined
+                # ``joined`` is the same place spelled from a real folder: every
+                # service's ``../../shared`` lands on one such spelling.
+                found = self.folders.get(joined)
+                if found is None:
+                    symlink = os.path.islink(joined)  # noqa: PTH114
+                    found = os.path.realpath(joined) if symlink else joined
+                    self.folders[joined] = found
         self.folders[text] = found
         return found
 

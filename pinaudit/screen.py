@@ -61,35 +61,23 @@ def any_excludes(conditions: Sequence[PackageCondition], screens: Sequence[Scree
                 known = answers.get((id(dep.specifier), condition_id))
                 if known is not None and known[2]:
                     return True
+    # Nothing known proves it: compute, pins first.
     for condition, screen in zip(conditions, screens, strict=True):
-        condition_id = id(condition)
         for dep in screen[0]:
-            specifier = dep.specifier
-            known = answers.get((id(specifier), condition_id))
-            if known is None:
-                if excludes(specifier, condition, dep.pinned):
-                    return True
-            elif known[2]:
+            if excludes(dep.specifier, condition, dep.pinned):
                 return True
-    for condition, screen in zip(conditions, screens, strict=True):
-        pins, ranges = screen
+    for condition, (pins, ranges) in zip(conditions, screens, strict=True):
         pin = next((v for v in map(plain_pin, pins) if v is not None), None)
-        condition_id = id(condition)
         for dep in ranges:
-            specifier = dep.specifier
             if pin is not None:
                 # Nothing but the pin can be installed: a range that refuses it
                 # leaves nothing at all, one that admits it proves nothing more.
-                admitted = admits(specifier, pin)
+                admitted = admits(dep.specifier, pin)
                 if admitted is not None:
                     if not admitted:
                         return True
                     continue
-            known = answers.get((id(specifier), condition_id))
-            if known is None:
-                if excludes(specifier, condition, dep.pinned):
-                    return True
-            elif known[2]:
+            if excludes(dep.specifier, condition, dep.pinned):
                 return True
     return False
 

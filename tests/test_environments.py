@@ -195,6 +195,11 @@ def test_the_loader_resolves_paths_as_pathlib_does(tmp_path: Path) -> None:
         tmp_path / "real" / "x" / ".." / "deep" / "base.txt",  # a missing folder, lexically
         tmp_path / "link" / "missing.txt",
         Path("relative") / ".." / "here.txt",
+        # Two more spellings of the symlink alias.txt, met after the first one.
+        tmp_path / "link" / "alias.txt",
+        tmp_path / "real" / "deep" / ".." / "deep" / "alias.txt",
     ]
     for path in spellings:
         assert loader.resolve(path) == path.resolve(), path
+    # One Path object per real file, however it was spelled.
+    assert loader.resolve(spellings[0]) is loader.resolve(spellings[-1])
