@@ -98,22 +98,37 @@ def _git_listing(folder: Path) -> list[Path] | None:
 def _walk(folder: Path) -> Iterator[Path]:
     """Files under ``folder`` outside skipped folders and virtual environments.
 
-    Strings until a file's name could be a manifest's: a monorepo holds
-    thousands of folders, and a Path per folder and per file cost more than the
-    walk itself.
+    One ``scandir`` per folder and strings until a file's name could be a
+    manifest's: a monorepo holds thousands of folders, and a Path or a
+    ``stat`` per folder and per file cost more than the walk itself.  The
+    directory entries already know what is a file and a folder, except
+    through a symbolic link, which is followed for a file (as ``is_file()``)
+    and never for a folder (as ``os.walk``).
     """
-    for current, dirs, files in os.walk(folder):
-        dirs[:] = sorted(
-            name
-            for name in dirs
-            if name not in SKIPPED_DIRS
-            and not os.path.exists(os.path.join(current, name, "pyvenv.cfg"))  # noqa: PTH110, PTH118
-        )
+    pending = [os.fspath(folder)]
+    while pending:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        if current != os.fspath(folder) and any(
+            entry.name == "pyvenv.cfg" and entry.is_file() for entry in entries
+        ):
+            continue  # a virtual environment
         here: Path | None = None
-        for name in sorted(files):
-            if _could_be_manifest(name):
-                here = here or Path(current)
-                yield here / name
+        for entry in sorted(entries, key=lambda entry: entry.name):
+            name = entry.name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if name not in SKIPPED_DIRS:
+                        pending.append(entry.path)
+                elif _could_be_manifest(name) and entry.is_file():
+                    here = here or Path(current)
+                    yield here / name
+            except OSError:
+                continue
 
 
 def _could_be_manifest(name: str) -> bool:
@@ -152,7 +167,7 @@ def discover(paths: Iterable[Path], exclude: Sequence[str] = ()) -> list[tuple[P
                 and candidate.is_file()
             )
         else:
-            candidates = (candidate for candidate in _walk(path) if candidate.is_file())
+            candidates = _walk(path)
         for candidate in candidates:
             kind = kind_for(candidate)
             if kind is None or _excluded(candidate, exclude):

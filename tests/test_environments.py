@@ -203,3 +203,24 @@ def test_the_loader_resolves_paths_as_pathlib_does(tmp_path: Path) -> None:
         assert loader.resolve(path) == path.resolve(), path
     # One Path object per real file, however it was spelled.
     assert loader.resolve(spellings[0]) is loader.resolve(spellings[-1])
+
+
+def test_discovery_outside_git_walks_what_pip_users_expect(tmp_path: Path) -> None:
+    """Without git: skipped folders and virtual environments are left out, a symlink to a
+    file is read, a symlinked folder is not walked, a dangling link is no file."""
+    from pinaudit.discover import discover
+
+    for folder in ("app", "app/deep", ".venv", "node_modules", "env", "env/lib"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / folder / "requirements.txt").write_text("requests\n", encoding="utf-8")
+    (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
+    (tmp_path / "app" / "notes.txt").write_text("not a manifest\n", encoding="utf-8")
+    (tmp_path / "linked").symlink_to(tmp_path / "app", target_is_directory=True)
+    (tmp_path / "requirements-link.txt").symlink_to(tmp_path / "app" / "requirements.txt")
+    (tmp_path / "requirements-dangling.txt").symlink_to(tmp_path / "nowhere.txt")
+    found = [path.relative_to(tmp_path).as_posix() for path, _ in discover([tmp_path])]
+    assert found == [
+        "app/deep/requirements.txt",
+        "app/requirements.txt",
+        "requirements-link.txt",
+    ]
