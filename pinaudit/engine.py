@@ -340,13 +340,20 @@ class Decided:
     shared base file) would rebuild an identical finding, which the run
     reports once anyway (:meth:`Finding.key` names the entries' locations).
     So the second time the answer is not computed at all.  Keys hold the
-    entries' identities: the run keeps every environment alive meanwhile.
+    entries' identities, which is safe because the run keeps every environment
+    alive meanwhile; targets may be built per environment, so they are keyed
+    by value (:meth:`setting`).
     """
 
-    __slots__ = ("_keys",)
+    __slots__ = ("_keys", "_settings")
 
     def __init__(self) -> None:
         self._keys: set[tuple[object, ...]] = set()
+        self._settings: dict[tuple[bool, tuple[Target, ...]], int] = {}
+
+    def setting(self, pre: bool, targets: tuple[Target, ...]) -> int:
+        """A small number for the targets and ``--pre``: equal values, equal numbers."""
+        return self._settings.setdefault((pre, targets), len(self._settings))
 
     def first(self, key: tuple[object, ...]) -> bool:
         """True the first time ``key`` is seen."""
@@ -387,7 +394,7 @@ def evaluate(
     view = _View(grouped, pre, targets)
     if decided is not None:
         identities: dict[str, tuple[int, ...]] = {}
-        setting = (pre, *map(id, targets))
+        setting = decided.setting(pre, targets)
     for code in sorted(candidates):
         rule = candidates[code]
         if decided is not None:

@@ -220,3 +220,15 @@ def test_environments_sharing_a_rules_entries_decide_it_once(
     recheck(result, index, targets)
     # a and b hold nothing but base.txt's entries for both packages: b is skipped.
     assert seen == ["requirements-a.txt", "requirements-c.txt", "requirements-d.txt"]
+
+
+def test_decided_keys_targets_by_value() -> None:
+    """Targets built per environment (old Pythons) may reuse a freed object's id."""
+    from pinaudit.engine import Decided
+    from pinaudit.targets import Target
+
+    decided = Decided()
+    old = decided.setting(False, (Target("3.8", "linux"),))
+    assert decided.setting(False, (Target("3.8", "linux"),)) == old
+    assert decided.setting(False, (Target("3.7", "linux"),)) != old
+    assert decided.setting(True, (Target("3.8", "linux"),)) != old
