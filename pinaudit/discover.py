@@ -105,7 +105,8 @@ def _walk(folder: Path) -> Iterator[Path]:
     through a symbolic link, which is followed for a file (as ``is_file()``)
     and never for a folder (as ``os.walk``).
     """
-    pending = [os.fspath(folder)]
+    top = os.fspath(folder)
+    pending = [top]
     while pending:
         current = pending.pop()
         try:
@@ -113,7 +114,7 @@ def _walk(folder: Path) -> Iterator[Path]:
                 entries = list(listing)
         except OSError:
             continue
-        if current != os.fspath(folder) and any(
+        if current != top and any(
             entry.name == "pyvenv.cfg" and entry.is_file() for entry in entries
         ):
             continue  # a virtual environment

@@ -22,7 +22,7 @@ from pinaudit.findings import Finding, Involved
 from pinaudit.model import Dependency, Environment, Role
 from pinaudit.ranges import Relation, allowed_range, exact_range, relation
 from pinaudit.rulebook import Match, PackageCondition, Rule, RuleKind
-from pinaudit.screen import Screen, admits, any_excludes, pin_decides, plain_pin
+from pinaudit.screen import Screen, admits, any_excludes, first_plain_pin, pin_decides
 from pinaudit.targets import Target, describe, holds, holds_mask, supported_by
 
 _STRENGTH = {Relation.ALWAYS: 2, Relation.SOMETIMES: 1, Relation.NEVER: 0}
@@ -194,7 +194,7 @@ class _View:
             )
         )
         sets = tuple(dep.specifier for dep in versioned)
-        pin = next((v for v in map(plain_pin, ordered) if v is not None), None)
+        pin = first_plain_pin(ordered)
         if pin is not None:
             admitted = [admits(specifier, pin) for specifier in sets]
             if all(admitted):
@@ -276,13 +276,10 @@ def evaluate_rule(rule: Rule, view: _View, environment: str) -> Finding | None:
     stale = rule.kind is RuleKind.STALE_CAP
     # Most rules fail on one entry alone; prove that before any range algebra.
     screen = view.screen
-    if last == 0:
-        screens = [screen(rule.packages[0].name, stale)]
-    else:
-        screens = [
-            screen(condition.name, stale and position == last)
-            for position, condition in enumerate(rule.packages)
-        ]
+    screens = [
+        screen(condition.name, stale and position == last)
+        for position, condition in enumerate(rule.packages)
+    ]
     if any_excludes(rule.packages, screens):
         return None
     columns = [

@@ -67,7 +67,7 @@ def any_excludes(conditions: Sequence[PackageCondition], screens: Sequence[Scree
             if excludes(dep.specifier, condition, dep.pinned):
                 return True
     for condition, (pins, ranges) in zip(conditions, screens, strict=True):
-        pin = next((v for v in map(plain_pin, pins) if v is not None), None)
+        pin = first_plain_pin(pins)
         for dep in ranges:
             if pin is not None:
                 # Nothing but the pin can be installed: a range that refuses it
@@ -97,6 +97,15 @@ def plain_pin(dep: Dependency) -> Version | None:
         plain = all(clause.operator == "==" for clause in dep.specifier)
         known = _PLAIN[id(dep.specifier)] = (dep.specifier, plain)
     return pinned if known[1] else None
+
+
+def first_plain_pin(entries: Sequence[Dependency]) -> Version | None:
+    """The version of the first plain ``==V`` entry (:func:`plain_pin`), if any."""
+    for dep in entries:
+        pin = plain_pin(dep)
+        if pin is not None:
+            return pin
+    return None
 
 
 def admits(specifier: SpecifierSet, version: Version) -> bool | None:
