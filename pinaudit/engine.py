@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from packaging.markers import Marker
 from packaging.ranges import VersionRange
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
@@ -98,7 +99,19 @@ class _View:
         # Keyed by the entries' identities: they live as long as the view, and
         # hashing frozen dataclasses that hold specifier sets is not cheap.
         self._allowed: dict[tuple[int, ...], _Allowed] = {}
-        self._screens: dict[tuple[str, bool], Screen] = {}
+        self._screens: dict[tuple[str, bool], Screen | None] = {}
+        self._everywhere = (1 << len(self.targets)) - 1
+        # Keyed by the markers' identities; the entries keep them alive.
+        self._masks: dict[int, int] = {}
+
+    def mask(self, marker: Marker | None) -> int:
+        """:func:`holds_mask` on the view's targets, without hashing them each time."""
+        if marker is None:
+            return self._everywhere
+        found = self._masks.get(id(marker))
+        if found is None:
+            found = self._masks[id(marker)] = holds_mask(marker, self.targets)
+        return found
 
     def column(self, name: str, declared_only: bool) -> _Column:
         """The entries of ``name`` (without locks when ``declared_only``) on each target."""
@@ -112,7 +125,7 @@ class _View:
         if all(dep.marker is None for dep in entries):
             found = _Column((entries,), (0,) * len(self.targets))
         else:
-            masks = [holds_mask(dep.marker, self.targets) for dep in entries]
+            masks = [self.mask(dep.marker) for dep in entries]
             slots: dict[int, int] = {}
             sets: list[tuple[Dependency, ...]] = []
             on: list[int] = []
@@ -137,33 +150,47 @@ class _View:
         self._columns[key] = found
         return found
 
-    def screen(self, name: str, declared_only: bool) -> Screen:
+    def screen(self, name: str, declared_only: bool) -> Screen | None:
         """Entries that hold on every target, for ``any_excludes``: pins, then other ranges.
 
         Pins come apart because a pin is tested with one membership test, a
-        range only after building its range.  Empty when a lock decides the
-        package (unless ``declared_only``): a lock overrides what the manifests
-        declare, so their ranges prove nothing about it.
+        range only after building its range.  An entry whose marker holds on
+        every target counts as much as one without a marker.  Empty when a
+        lock decides the package (unless ``declared_only``): a lock overrides
+        what the manifests declare, so their ranges prove nothing about it.
+        None when nothing installs the package at all, because every entry
+        only constrains it (``-c``): then no rule about it can match.
         """
         key = (name, declared_only)
-        found = self._screens.get(key)
-        if found is None:
+        screens = self._screens
+        if key not in screens:
             pins: list[Dependency] = []
             ranges: list[Dependency] = []
-            locked = False
+            locked = declared = False
+            everywhere = self._everywhere
             for dep in self.grouped[name]:
-                if dep.role is Role.LOCK:
+                role = dep.role
+                if role is Role.LOCK:
                     locked = True
-                elif dep.marker is None and dep.url is None and not dep.editable:
-                    if dep.pinned is not None:
-                        pins.append(dep)
-                    elif len(dep.specifier):
-                        ranges.append(dep)
-            declared = (tuple(pins), tuple(ranges))
-            self._screens[(name, True)] = declared
-            self._screens[(name, False)] = ((), ()) if locked else declared
-            found = self._screens[key]
-        return found
+                    continue
+                if role is not Role.CONSTRAIN:
+                    declared = True
+                if dep.url is not None or dep.editable:
+                    continue
+                marker = dep.marker
+                if marker is not None and self.mask(marker) != everywhere:
+                    continue
+                if dep.pinned is not None:
+                    pins.append(dep)
+                elif len(dep.specifier):
+                    ranges.append(dep)
+            screen = (tuple(pins), tuple(ranges))
+            screens[(name, True)] = screen if declared else None
+            if not (declared or locked):
+                screens[(name, False)] = None
+            else:
+                screens[(name, False)] = ((), ()) if locked else screen
+        return screens[key]
 
     def allowed(self, entries: tuple[Dependency, ...]) -> _Allowed:
         key = tuple(map(id, entries))
@@ -251,6 +278,32 @@ def _package_relation(
     return found, allowed.deciding
 
 
+def _admits_a_remedy(rule: Rule, view: _View) -> bool:
+    """Whether every entry of some package admits a final remedy release outside the bad range.
+
+    Then on every target the range an installer gets holds that release, so
+    a bad release in it is no risk (see :func:`_package_relation`), and the
+    rule cannot match; one membership test per entry, no range.  Locks are
+    left to the full answer: a locked bad release is what gets installed.
+    (The rule validator already refuses a remedy inside the bad range; rules
+    built in code are not validated.)
+    """
+    for condition in rule.packages:
+        entries = view.grouped[condition.name]
+        if any(dep.role is Role.LOCK for dep in entries):
+            continue
+        for remedy in rule.remedies:
+            version = remedy.version
+            if version.is_prerelease or condition.range.contains(version):
+                continue
+            if all(
+                dep.url is not None or dep.editable or admits(dep.specifier, version)
+                for dep in entries
+            ):
+                return True
+    return False
+
+
 def _states_a_version(involved: Sequence[Involved]) -> bool:
     """Whether the files say anything about the versions of the packages involved.
 
@@ -268,20 +321,44 @@ def _states_a_version(involved: Sequence[Involved]) -> bool:
 
 
 def evaluate_rule(rule: Rule, view: _View, environment: str) -> Finding | None:
-    """The finding of one rule whose packages are all present in the view, if it matches."""
-    targets = view.targets
+    """The finding of one rule whose packages are all present in the view, if it matches.
+
+    Most rules fail on one entry alone, so cheap proofs that the rule cannot
+    match come first (:func:`screened_out`); only then the full answer
+    (:func:`decide`), which gives the same result, slower.
+    """
+    if screened_out(rule, view):
+        return None
+    return decide(rule, view, environment)
+
+
+def screened_out(rule: Rule, view: _View) -> bool:
+    """True when the rule cannot match, proved without any range being combined.
+
+    A package nothing installs (only ``-c`` constraints name it), an entry
+    outside the bad range (see :mod:`pinaudit.screen`), or, for a bad
+    release, entries that all admit its replacement.
+    """
     last = len(rule.packages) - 1
     # A stale cap's capped package comes last; a lock that merely holds an old
     # release is not a cap, only a declared entry is.
     stale = rule.kind is RuleKind.STALE_CAP
-    # Most rules fail on one entry alone; prove that before any range algebra.
-    screen = view.screen
-    screens = [
-        screen(condition.name, stale and position == last)
-        for position, condition in enumerate(rule.packages)
-    ]
+    screens: list[Screen] = []
+    for position, condition in enumerate(rule.packages):
+        found = view.screen(condition.name, stale and position == last)
+        if found is None:
+            return True
+        screens.append(found)
     if any_excludes(rule.packages, screens):
-        return None
+        return True
+    return rule.kind is RuleKind.BAD_RELEASE and _admits_a_remedy(rule, view)
+
+
+def decide(rule: Rule, view: _View, environment: str) -> Finding | None:
+    """The finding of one rule, by the full range algebra on every group of targets."""
+    targets = view.targets
+    last = len(rule.packages) - 1
+    stale = rule.kind is RuleKind.STALE_CAP
     columns = [
         view.column(condition.name, stale and position == last)
         for position, condition in enumerate(rule.packages)
@@ -342,11 +419,31 @@ class Decided:
     by value (:meth:`setting`).
     """
 
-    __slots__ = ("_keys", "_settings")
+    __slots__ = ("_first", "_index", "_keys", "_settings")
 
     def __init__(self) -> None:
         self._keys: set[tuple[object, ...]] = set()
         self._settings: dict[tuple[bool, tuple[Target, ...]], int] = {}
+        self._first: dict[str, tuple[Rule, ...]] = {}
+        self._index: Mapping[str, Sequence[Rule]] | None = None
+
+    def first_named(self, index: Mapping[str, Sequence[Rule]], name: str) -> tuple[Rule, ...]:
+        """The rules whose first package is ``name``: a rule needs all its packages,
+        so finding it under its first one is enough, and finds it once.
+
+        Asked per name, through ``index.get`` alone, so a lazily built index
+        (:class:`pinaudit.rulecache.RuleIndex`) still builds only what is asked.
+        """
+        if index is not self._index:
+            self._index = index
+            self._first = {}
+        found = self._first.get(name)
+        if found is None:
+            rules = index.get(name) or ()
+            found = self._first[name] = tuple(
+                rule for rule in rules if rule.packages[0].name == name
+            )
+        return found
 
     def setting(self, pre: bool, targets: tuple[Target, ...]) -> int:
         """A small number for the targets and ``--pre``: equal values, equal numbers."""
@@ -375,7 +472,7 @@ def evaluate(
     grouped = group_by_name(environment.dependencies)
     candidates: dict[str, Rule] = {}
     for name in grouped:
-        rules = index.get(name)
+        rules = index.get(name) if decided is None else decided.first_named(index, name)
         if not rules:
             continue
         for rule in rules:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from packaging.ranges import VersionRange
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
@@ -30,9 +31,10 @@ from pinaudit.rulebook import PackageCondition
 #: (tested with one membership test each) and its other ranges.
 Screen = tuple[tuple[Dependency, ...], tuple[Dependency, ...]]
 
-#: Answers keyed by the identities of the specifier set and the condition; both
-#: objects are kept in the value so that their ids cannot be reused meanwhile.
-_ANSWERS: dict[tuple[int, int], tuple[SpecifierSet, PackageCondition, bool]] = {}
+#: Answers keyed by the identities of the specifier set and the condition's bad
+#: range, which rules with the same bad specifier share (``bad_range`` memoises
+#: it); both objects are kept in the value so that their ids cannot be reused.
+_ANSWERS: dict[tuple[int, int], tuple[SpecifierSet, VersionRange, bool]] = {}
 #: Per specifier set, whether it is a plain ``==V`` pin (see :func:`plain_pin`).
 _PLAIN: dict[int, tuple[SpecifierSet, bool]] = {}
 #: :func:`admits` answers by the identities of the set and the version.
@@ -45,29 +47,38 @@ _LIMIT = 65536
 def any_excludes(conditions: Sequence[PackageCondition], screens: Sequence[Screen]) -> bool:
     """True when some package's entry is disjoint from its condition's bad range.
 
-    ``screens[i]`` holds the entries of ``conditions[i]``'s package.  Answers
-    already known are read first: in a monorepo the shared base file's
-    entries are known after the first service, and one of them often proves
-    the rule away before the service's own entries cost anything.  Then every
-    package's pins are tried before any other range, since a pin costs a
-    membership test and a range the building of its range.  This runs for
-    every rule in every environment, hence the local names.
+    ``screens[i]`` holds the entries of ``conditions[i]``'s package.  Cheap
+    proofs come first, for every package: a pin outside the bad range (one
+    membership test) and range answers already known.  In a monorepo the
+    shared base file's answers are known after the first service, and often
+    prove the rule away before the service's own ranges cost anything.  Only
+    then are ranges built.  This runs for every rule in every environment,
+    hence the local names.
     """
     answers = _ANSWERS
-    for condition, screen in zip(conditions, screens, strict=True):
-        condition_id = id(condition)
-        for entries in screen:
-            for dep in entries:
-                known = answers.get((id(dep.specifier), condition_id))
-                if known is not None and known[2]:
+    for condition, (pins, ranges) in zip(conditions, screens, strict=True):
+        if pins:
+            bad = condition.range
+            decides = pin_decides(condition)
+            for dep in pins:
+                pin = plain_pin(dep) if decides else None
+                if pin is not None:
+                    if not bad.contains(pin):
+                        return True
+                elif excludes(dep.specifier, condition, dep.pinned):
                     return True
-    # Nothing known proves it: compute, pins first.
-    for condition, screen in zip(conditions, screens, strict=True):
-        for dep in screen[0]:
-            if excludes(dep.specifier, condition, dep.pinned):
+        range_id = id(condition.range)
+        for dep in ranges:
+            known = answers.get((id(dep.specifier), range_id))
+            if known is not None and known[2]:
                 return True
+    # Nothing cheap proves it: build ranges, after what a pin says of them.
     for condition, (pins, ranges) in zip(conditions, screens, strict=True):
         pin = first_plain_pin(pins)
+        if pin is not None:
+            for dep in pins:
+                if admits(dep.specifier, pin) is False:
+                    return True  # two pins that disagree: nothing can be installed
         for dep in ranges:
             if pin is not None:
                 # Nothing but the pin can be installed: a range that refuses it
@@ -138,12 +149,13 @@ def excludes(
     ``pinned`` is the version of a ``==V`` specifier when the caller has it
     parsed already (a Dependency does), which spares parsing it again.
     """
-    key = (id(specifier), id(condition))
+    bad = condition.range
+    key = (id(specifier), id(bad))
     known = _ANSWERS.get(key)
     if known is None:
         if len(_ANSWERS) >= _LIMIT:
             _ANSWERS.clear()
-        known = _ANSWERS[key] = (specifier, condition, _excludes(specifier, condition, pinned))
+        known = _ANSWERS[key] = (specifier, bad, _excludes(specifier, condition, pinned))
     return known[2]
 
 
