@@ -28,6 +28,7 @@ from benchmarks.generate_monorepo import generate
 from benchmarks.timing import REPO, wall_median
 from pinaudit.check import check_paths
 from pinaudit.discover import discover
+from pinaudit.parallel import processes_for
 from pinaudit.rulebook import builtin_rules_path, load_rules
 from pinaudit.targets import make_targets
 
@@ -38,7 +39,7 @@ LIBRARY_IMPORTS = (
 )
 
 
-def _cold(side: str, root: Path, runs: int) -> float:
+def _cold(side: str, root: Path, runs: int, jobs: int | None) -> float:
     """Best of ``runs`` fresh processes, each timing one pass of ``side`` over ``root``.
 
     A fresh process starts with every memo empty, as the ``pinaudit`` command
@@ -50,6 +51,8 @@ def _cold(side: str, root: Path, runs: int) -> float:
     """
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     command = [sys.executable, "-m", "benchmarks.bench_check", "--time-one", side, str(root)]
+    if jobs is not None:
+        command += ["--jobs", str(jobs)]
     samples = []
     for _ in range(runs):
         done = subprocess.run(
@@ -59,7 +62,7 @@ def _cold(side: str, root: Path, runs: int) -> float:
     return min(samples)
 
 
-def _time_one(side: str, root: Path) -> None:
+def _time_one(side: str, root: Path, jobs: int | None) -> None:
     """The child of :func:`_cold`: print the seconds one pass takes, then a count."""
     rules = load_rules([builtin_rules_path()])
     index = rules.index()
@@ -70,7 +73,7 @@ def _time_one(side: str, root: Path) -> None:
     if side == "floor":
         count = raw_floor(files)
     else:
-        count = len(check_paths([root], index, targets).findings)
+        count = len(check_paths([root], index, targets, jobs=jobs).findings)
     elapsed = time.perf_counter() - started
     print(f"{elapsed:.6f} {count}")
 
@@ -96,10 +99,16 @@ def main() -> None:
     parser.add_argument(
         "--tree-runs", type=int, default=5, help="fresh processes per side on the monorepo"
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="processes that evaluate rules (default: the command's own choice)",
+    )
     parser.add_argument("--time-one", nargs=2, metavar=("SIDE", "ROOT"), help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.time_one:
-        _time_one(arguments.time_one[0], Path(arguments.time_one[1]))
+        _time_one(arguments.time_one[0], Path(arguments.time_one[1]), arguments.jobs)
         return
 
     script = Path(sys.executable).parent / "pinaudit"
@@ -123,19 +132,23 @@ def main() -> None:
         written = generate(root, arguments.services, arguments.lines)
         files = [path for path, _ in discover([root])]
         lines = raw_floor(files)
-        floor_time = _cold("floor", root, arguments.tree_runs)
-        check_time = _cold("check", root, arguments.tree_runs)
-        result = check_paths([root], index, targets)
+        floor_time = _cold("floor", root, arguments.tree_runs, None)
+        check_time = _cold("check", root, arguments.tree_runs, arguments.jobs)
+        result = check_paths([root], index, targets, jobs=arguments.jobs)
         print(
             f"monorepo: {written} files, {lines} requirement lines, "
             f"{len(result.environments)} environments, {len(result.findings)} findings, "
             f"{len(rules.rules)} rules"
         )
+        processes = processes_for(len(result.environments), arguments.jobs)
         print(
-            f"raw-parse floor {floor_time:.3f} s; pinaudit check {check_time:.3f} s; "
+            f"raw-parse floor {floor_time:.3f} s; pinaudit check {check_time:.3f} s "
+            f"({processes} process{'es' if processes > 1 else ''} evaluating rules); "
             f"ratio {check_time / floor_time:.2f}x (target 1.3x)"
         )
         command = [str(script), "check", "--output-format", "concise", str(root)]
+        if arguments.jobs is not None:
+            command += ["--jobs", str(arguments.jobs)]
         whole = wall_median(command, 3)
         print(
             f"the command end to end (start-up and rule loading included): {whole:.3f} s; "

@@ -21,7 +21,10 @@ command, and rule loading happens before the clock starts.  Figures go in the
 notes; nothing here asserts (targets: the shipped set within 1.2x of one rule,
 10,000 more rules close to that).
 
-Usage: python -m benchmarks.bench_rules [--services 500] [--synthetic 10000] [--runs 3]
+``--jobs N`` fixes the number of processes that evaluate the rules (the
+command chooses by itself otherwise; ``--jobs 1`` is the one-process figure).
+
+Usage: python -m benchmarks.bench_rules [--services 500] [--synthetic 10000] [--runs 3] [--jobs N]
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from benchmarks.generate_monorepo import POOL, generate
 from benchmarks.timing import REPO
 from pinaudit.check import check_paths
 from pinaudit.cli import run_examples
+from pinaudit.parallel import processes_for
 from pinaudit.rulebook import Rule, RuleSet, builtin_rules_path, load_rules
 from pinaudit.targets import make_targets
 
@@ -142,24 +146,26 @@ def _index_for(case: str, pack: Path) -> Mapping[str, Sequence[Rule]]:
     return RuleSet((*shipped.rules, *synthetic.rules), ()).index()
 
 
-def _time_one(case: str, tree: Path, pack: Path) -> None:
+def _time_one(case: str, tree: Path, pack: Path, jobs: int | None) -> None:
     """The child of :func:`_fresh`: print one pass's seconds and its findings."""
     index = _index_for(case, pack)
     targets = make_targets()
     gc.disable()  # as the pinaudit command runs
     started = time.perf_counter()
-    result = check_paths([tree], index, targets)
+    result = check_paths([tree], index, targets, jobs=jobs)
     elapsed = time.perf_counter() - started
     print(f"{elapsed:.6f} {len(result.findings)}")
 
 
-def _fresh(case: str, tree: Path, pack: Path, runs: int) -> tuple[float, int]:
+def _fresh(case: str, tree: Path, pack: Path, runs: int, jobs: int | None) -> tuple[float, int]:
     """Best of ``runs`` fresh processes: every memo starts empty, as in the command.
 
     Rule loading happens before the clock starts; it is reported apart.
     """
     command = [sys.executable, "-m", "benchmarks.bench_rules", "--time-one", case]
     command += [str(tree), str(pack)]
+    if jobs is not None:
+        command += ["--jobs", str(jobs)]
     samples: list[float] = []
     findings = 0
     for _ in range(runs):
@@ -182,11 +188,17 @@ def main() -> None:
     parser.add_argument("--pool-share", type=float, default=0.3)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--verify", type=int, default=50, help="synthetic rules to test")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="processes that evaluate rules (default: the command's own choice)",
+    )
     parser.add_argument("--time-one", nargs=3, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.time_one:
         case, tree_text, pack_text = arguments.time_one
-        _time_one(case, Path(tree_text), Path(pack_text))
+        _time_one(case, Path(tree_text), Path(pack_text), arguments.jobs)
         return
 
     started = time.perf_counter()
@@ -229,9 +241,11 @@ def main() -> None:
         tree = root / "tree"
         written = generate(tree, arguments.services, arguments.lines)
         used = set(POOL)
+        processes = processes_for(arguments.services, arguments.jobs)
         print(
             f"monorepo: {written} files from {arguments.services} services; "
-            f"best of {arguments.runs} fresh processes per case"
+            f"best of {arguments.runs} fresh processes per case; "
+            f"{processes} process{'es' if processes > 1 else ''} evaluating rules"
         )
         labels = {
             "none": "no rules",
@@ -248,7 +262,7 @@ def main() -> None:
         print(f"  {'rules':32} {'time':>7}    findings  rules naming a tree package")
         timings: dict[str, float] = {}
         for case in _CASES:
-            timings[case], found = _fresh(case, tree, pack, arguments.runs)
+            timings[case], found = _fresh(case, tree, pack, arguments.runs, arguments.jobs)
             touching = _touching(indexes[case], used)
             print(f"  {labels[case]:32} {timings[case]:7.3f} s  {found:8}  {touching:6}")
         base = timings["one"]

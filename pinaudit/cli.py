@@ -262,6 +262,7 @@ class Run:
     baseline: frozenset[Entry] | None
     baseline_base: Path
     parsed: CheckResult | None = None  # the files as read before the rules were known
+    jobs: int | None = None  # processes evaluating rules; None: pinaudit.parallel chooses
 
     def selects(self, code: str) -> bool:
         return self.config.selects(code, self.today)
@@ -355,6 +356,7 @@ def _prepare(context: click.Context, paths: Sequence[Path], options: Mapping[str
         baseline,
         baseline_file.parent if baseline_file is not None else Path(),
         parsed,
+        options.get("jobs"),
     )
 
 
@@ -444,7 +446,7 @@ def _checked(run: Run) -> CheckResult:
 
     internal = {code for code in DEFAULT_INTERNAL if run.selects(code)}
     if run.parsed is not None:
-        return recheck(run.parsed, run.index, run.targets, internal=internal)
+        return recheck(run.parsed, run.index, run.targets, internal=internal, jobs=run.jobs)
     return check_paths(
         run.paths,
         run.index,
@@ -452,6 +454,7 @@ def _checked(run: Run) -> CheckResult:
         exclude=run.config.excludes,
         environ=os.environ,
         internal=internal,
+        jobs=run.jobs,
     )
 
 
@@ -627,6 +630,14 @@ def main() -> None:
     "--exit-zero",
     is_flag=True,
     help="Exit 0 even when findings fail the run (unreadable input still exits 2).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Processes that evaluate the rules [default: one per CPU, up to 4, "
+    "128+ environments each].",
 )
 @click.pass_context
 def check(
