@@ -57,16 +57,9 @@ def any_excludes(conditions: Sequence[PackageCondition], screens: Sequence[Scree
     """
     answers = _ANSWERS
     for condition, (pins, ranges) in zip(conditions, screens, strict=True):
-        if pins:
-            bad = condition.range
-            decides = pin_decides(condition)
-            for dep in pins:
-                pin = plain_pin(dep) if decides else None
-                if pin is not None:
-                    if not bad.contains(pin):
-                        return True
-                elif excludes(dep.specifier, condition, dep.pinned):
-                    return True
+        for dep in pins:
+            if excludes(dep.specifier, condition, dep.pinned):
+                return True
         range_id = id(condition.range)
         for dep in ranges:
             known = answers.get((id(dep.specifier), range_id))
