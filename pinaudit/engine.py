@@ -332,6 +332,15 @@ def evaluate_rule(rule: Rule, view: _View, environment: str) -> Finding | None:
     return decide(rule, view, environment)
 
 
+def _capped(rule: Rule) -> int:
+    """The position of the package whose declared entries alone count; -1 for none.
+
+    A stale cap's capped package comes last; a lock that merely holds an old
+    release is not a cap, only a declared entry is.
+    """
+    return len(rule.packages) - 1 if rule.kind is RuleKind.STALE_CAP else -1
+
+
 def screened_out(rule: Rule, view: _View) -> bool:
     """True when the rule cannot match, proved without any range being combined.
 
@@ -339,13 +348,10 @@ def screened_out(rule: Rule, view: _View) -> bool:
     outside the bad range (see :mod:`pinaudit.screen`), or, for a bad
     release, entries that all admit its replacement.
     """
-    last = len(rule.packages) - 1
-    # A stale cap's capped package comes last; a lock that merely holds an old
-    # release is not a cap, only a declared entry is.
-    stale = rule.kind is RuleKind.STALE_CAP
+    capped = _capped(rule)
     screens: list[Screen] = []
     for position, condition in enumerate(rule.packages):
-        found = view.screen(condition.name, stale and position == last)
+        found = view.screen(condition.name, position == capped)
         if found is None:
             return True
         screens.append(found)
@@ -357,10 +363,9 @@ def screened_out(rule: Rule, view: _View) -> bool:
 def decide(rule: Rule, view: _View, environment: str) -> Finding | None:
     """The finding of one rule, by the full range algebra on every group of targets."""
     targets = view.targets
-    last = len(rule.packages) - 1
-    stale = rule.kind is RuleKind.STALE_CAP
+    capped = _capped(rule)
     columns = [
-        view.column(condition.name, stale and position == last)
+        view.column(condition.name, position == capped)
         for position, condition in enumerate(rule.packages)
     ]
     # Targets on which the same entries apply get the same answer: group them.

@@ -61,13 +61,13 @@ def processes_for(items: int, jobs: int | None) -> int:
     platform can fork; the automatic choice keeps every process at least
     :data:`MIN_PER_PROCESS` items.
     """
-    if items < 2 or (jobs is None and items < 2 * MIN_PER_PROCESS) or jobs == 1:
-        return 1
-    if not can_fork():
-        return 1
-    if jobs is not None:
-        return max(1, min(jobs, items))
-    return max(1, min(usable_cpus(), MAX_PROCESSES, items // MIN_PER_PROCESS))
+    if jobs is None:
+        wanted = min(MAX_PROCESSES, items // MIN_PER_PROCESS)
+        if wanted > 1:
+            wanted = min(wanted, usable_cpus())
+    else:
+        wanted = min(jobs, items)
+    return wanted if wanted > 1 and can_fork() else 1
 
 
 def split(items: Sequence[_Chunk], parts: int) -> list[Sequence[_Chunk]]:
