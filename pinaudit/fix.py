@@ -29,6 +29,7 @@ from packaging.version import Version
 from pinaudit.engine import evaluate
 from pinaudit.environments import replace_dependencies
 from pinaudit.findings import Finding
+from pinaudit.indexauth import redact
 from pinaudit.model import (
     Dependency,
     Environment,
@@ -73,13 +74,15 @@ class FixOptions:
     furthest a package may move from its locked or pinned version.  ``index``:
     a package index to read versions and requirements from (opt-in; None keeps
     the planner offline).  ``hash_index``: fetch new ``--hash`` values from the
-    index a requirements file names itself.
+    index a requirements file names itself.  ``environ``: where that index's
+    ``.netrc`` is looked up (the process's environment when None).
     """
 
     strategy: str = "minimal"
     max_bump: str | None = None
     index: SimpleIndex | None = None
     hash_index: bool = True
+    environ: Mapping[str, str] | None = field(default=None, compare=False)
 
     def validate(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -254,7 +257,9 @@ def _hash_edit(
     hashes: list[str] = []
     for url in urls:
         try:
-            files = SimpleIndex(url).release_files(dependency.name, version)
+            files = SimpleIndex(url, environ=options.environ).release_files(
+                dependency.name, version
+            )
         except IndexUnavailable as error:
             raise _Refused(
                 f"{where} pins {dependency.raw_name} with --hash; new hashes are needed and "
@@ -410,7 +415,7 @@ def _move_package(
         applied.edits.append(_edit_for(dependency, moved, source_text))
         if dependency.hashes:
             applied.edits.append(_hash_edit(dependency, version, environment, source_text, options))
-            source = _index_urls(environment)[0]
+            source = redact(_index_urls(environment)[0])
             applied.notes.append(f"new --hash values for {dependency.name} {version} from {source}")
     if relock:
         applied.relock.append(name)

@@ -148,7 +148,7 @@ def index_from(
             )
         return None
     try:
-        return SimpleIndex(url)
+        return SimpleIndex(url, environ=environ)
     except IndexUnavailable as error:
         raise FixSettingsError(str(error)) from None
 
@@ -189,7 +189,9 @@ def run_fix(
     default), e.g. to leave suppressed ones alone.  Raises
     :class:`pinaudit.fix.FixSettingsError` for settings that cannot work.
     """
-    options = FixOptions(strategy, max_bump, index_from(strategy, index_url, environ))
+    options = FixOptions(
+        strategy, max_bump, index_from(strategy, index_url, environ), environ=environ
+    )
     options.validate()
     result = check_paths(paths, index, targets, environ=environ, exclude=exclude, internal=internal)
     sources = _sources(result)

@@ -6,23 +6,29 @@ passed explicitly (``--upgrade-strategy latest``, requirements of a release the
 lock does not describe).  It lists a project's files with their hashes and
 reads a release's ``Requires-Dist`` from PEP 658 metadata, or from the wheel
 itself when the index serves no metadata file.  Plain ``urllib``: TLS verified
-with the system's certificates (``SSL_CERT_FILE`` is honoured), a timeout on
-every request, nothing cached on disk.
+(:mod:`pinaudit.tls`), a timeout on every request, nothing cached on disk.
+
+A private index works as it does for pip: credentials in the index URL, or a
+``.netrc`` entry for the host (:mod:`pinaudit.indexauth`).  They are sent only
+to the index's own scheme, host and port, follow a redirect only there, and
+never appear in a message.
 """
 
 from __future__ import annotations
 
 import email.parser
+import http.client
 import io
 import json
-import ssl
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import IO
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import (
@@ -33,6 +39,15 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 from packaging.version import Version
+
+from pinaudit import tls
+from pinaudit.indexauth import (
+    Credentials,
+    NetrcError,
+    netrc_credentials,
+    origin,
+    split_credentials,
+)
 
 _ACCEPT = (
     "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
@@ -106,32 +121,117 @@ def _split_hash(url: str) -> tuple[str, dict[str, str]]:
 Opener = Callable[[urllib.request.Request, float], tuple[bytes, str, str]]
 
 
+class _SameOriginAuth(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect, keeping the credentials only if it stays on the same origin.
+
+    They are an unredirected header, which urllib drops on every redirect;
+    requests (and so pip) keeps them for the same host, so an index that
+    redirects ``/simple/name`` to ``/simple/name/`` keeps working.
+    """
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: http.client.HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        authorization = req.unredirected_hdrs.get("Authorization")
+        if new is not None and authorization and origin(newurl) == origin(req.full_url):
+            new.add_unredirected_header("Authorization", authorization)
+        return new
+
+
 def _open(request: urllib.request.Request, timeout: float) -> tuple[bytes, str, str]:
     """(body, content type, final URL) of a GET, TLS verified."""
-    context = ssl.create_default_context()
-    with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
+    try:
+        context = tls.ssl_context()
+    except tls.CASettingsError as error:
+        raise IndexUnavailable(str(error)) from None
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPSHandler(context=context), _SameOriginAuth()
+    )
+    with opener.open(request, timeout=timeout) as response:
         return response.read(), response.headers.get("Content-Type", ""), response.geturl()
 
 
 class SimpleIndex:
-    """One index (``https://host/simple/``), asked lazily and remembered for one run."""
+    """One index (``https://host/simple/``), asked lazily and remembered for one run.
 
-    def __init__(self, url: str, *, timeout: float = 15.0, opener: Opener | None = None) -> None:
+    ``environ`` is where ``NETRC`` and the home folder are looked up (the
+    process's environment by default).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 15.0,
+        opener: Opener | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        url, self._credentials = split_credentials(url)
         scheme = urllib.parse.urlsplit(url).scheme
         if scheme not in ("http", "https"):
             raise IndexUnavailable(f"index URL {url!r} is not http(s)")
         self.url = url if url.endswith("/") else url + "/"
         self.timeout = timeout
         self._opener = opener or _open
+        self._environ = os.environ if environ is None else environ
+        self._netrc: dict[str, Credentials | None] = {}
+        self._netrc_problem: str | None = None
         self._files: dict[str, tuple[DistFile, ...]] = {}
         self._requires: dict[tuple[str, Version], tuple[Requirement, ...] | None] = {}
 
+    def _credentials_for(self, url: str) -> tuple[str, Credentials | None]:
+        """``url`` without user info, and what to authenticate it with.
+
+        Credentials written in the index URL go to the index's origin only;
+        any other host (a CDN serving the files) gets its own ``.netrc`` entry,
+        if it has one, as pip does.
+        """
+        url, written = split_credentials(url)
+        if written is not None:
+            return url, written
+        if self._credentials is not None and origin(url) == origin(self.url):
+            return url, self._credentials
+        host = urllib.parse.urlsplit(url).hostname or ""
+        if host not in self._netrc:
+            try:
+                self._netrc[host] = netrc_credentials(host, self._environ)
+            except NetrcError as error:
+                self._netrc[host] = None
+                self._netrc_problem = str(error)
+        return url, self._netrc[host]
+
+    def _refused(self, url: str, credentials: Credentials | None) -> str:
+        """Why a 401/403 happened, in terms of what the user can change."""
+        host = urllib.parse.urlsplit(url).hostname or url
+        if credentials is not None:
+            return f"the credentials given for {host} were refused"
+        hint = (
+            f"{host} asks for credentials: put them in the index URL "
+            f"(https://user:token@{host}/...) or in a .netrc entry for {host}"
+        )
+        if self._netrc_problem is not None:
+            hint += f"; the .netrc could not be read: {self._netrc_problem}"
+        return hint
+
     def _get(self, url: str, accept: str = "*/*") -> tuple[bytes, str, str]:
+        url, credentials = self._credentials_for(url)
         request = urllib.request.Request(url, headers={"Accept": accept, "User-Agent": "pinaudit"})
+        if credentials is not None:
+            request.add_unredirected_header("Authorization", credentials.authorization())
         try:
             return self._opener(request, self.timeout)
         except urllib.error.HTTPError as error:
-            raise IndexUnavailable(f"{url}: HTTP {error.code}") from None
+            detail = f"HTTP {error.code}"
+            if error.code in (401, 403):
+                detail += f" ({self._refused(url, credentials)})"
+            raise IndexUnavailable(f"{url}: {detail}") from None
         except (urllib.error.URLError, OSError, ValueError) as error:
             reason = getattr(error, "reason", error)
             raise IndexUnavailable(f"{url}: {reason}") from None

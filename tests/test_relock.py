@@ -1,29 +1,22 @@
 """Re-locking with the real uv, poetry, pdm and pipenv, and all else that needs an index.
 
-One package index is built per module: tiny wheels written by hand (uvicorn
-0.13.4 / 0.14.0 / 0.15.0, wsproto 0.15.0 / 1.0.0, click 6.7 / 7.0, seed-lib
-1.0 / 1.1), a PEP 503 simple index with PEP 658 metadata files, served by
-``http.server`` on 127.0.0.1 in a thread.  The lockers are pointed at it
+One package index is built per module (:mod:`tests.package_index`: tiny
+wheels written by hand, a PEP 503 simple index with PEP 658 metadata files),
+served by ``http.server`` on 127.0.0.1 in a thread.  The lockers are pointed at it
 with their caches and configuration in the test's folder, so nothing leaves
 the machine.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import html
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
-import zipfile
 from collections.abc import Iterator
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -34,101 +27,20 @@ from pinaudit.relock import RelockOutcome
 from pinaudit.rulebook import builtin_rules_path, load_rules
 from pinaudit.simpleindex import SimpleIndex
 from pinaudit.targets import make_targets
+from tests.package_index import Quiet, build_index, serve
 
 RULES = load_rules([builtin_rules_path()])
 INDEX = RULES.index()
 TARGETS = make_targets()
 BIN = Path(sys.executable).parent
 
-RELEASES: dict[str, dict[str, tuple[str, ...]]] = {
-    "uvicorn": {
-        "0.13.4": ("click>=6.7",),
-        "0.14.0": ("click>=7.0",),
-        "0.15.0": ("click>=7.0",),
-    },
-    "wsproto": {"0.15.0": (), "1.0.0": ()},
-    "click": {"6.7": (), "7.0": ()},
-    "seed-lib": {"1.0": ("uvicorn<0.14",), "1.1": ("uvicorn>=0.14",)},
-}
-
-
-def _record_hash(data: bytes) -> str:
-    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-
-
-def _wheel(folder: Path, name: str, version: str, requires: tuple[str, ...]) -> tuple[Path, bytes]:
-    module = name.replace("-", "_")
-    info = f"{module}-{version}.dist-info"
-    metadata = (
-        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
-        + "".join(f"Requires-Dist: {item}\n" for item in requires)
-    ).encode()
-    members = {
-        f"{module}/__init__.py": f"__version__ = {version!r}\n".encode(),
-        f"{info}/METADATA": metadata,
-        f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: pinaudit-tests\n"
-        b"Root-Is-Purelib: true\nTag: py3-none-any\n",
-    }
-    record = "".join(f"{path},{_record_hash(data)},{len(data)}\n" for path, data in members.items())
-    members[f"{info}/RECORD"] = (record + f"{info}/RECORD,,\n").encode()
-    path = folder / f"{module}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for member, data in members.items():
-            archive.writestr(zipfile.ZipInfo(member, (2021, 6, 1, 0, 0, 0)), data)
-    return path, metadata
-
-
-def _build_index(root: Path) -> dict[str, str]:
-    """The simple index under ``root``; returns each wheel's sha256."""
-    packages = root / "packages"
-    packages.mkdir(parents=True)
-    digests: dict[str, str] = {}
-    project_links: list[str] = []
-    for name, versions in RELEASES.items():
-        links = []
-        for version, requires in versions.items():
-            wheel, metadata = _wheel(packages, name, version, requires)
-            (packages / (wheel.name + ".metadata")).write_bytes(metadata)
-            digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
-            meta = hashlib.sha256(metadata).hexdigest()
-            digests[wheel.name] = digest
-            links.append(
-                f'<a href="../../packages/{wheel.name}#sha256={digest}" '
-                f'data-dist-info-metadata="sha256={meta}" data-core-metadata="sha256={meta}">'
-                f"{html.escape(wheel.name)}</a><br>"
-            )
-        page = root / "simple" / name
-        page.mkdir(parents=True)
-        (page / "index.html").write_text(
-            "<!DOCTYPE html><html><body>" + "".join(links) + "</body></html>", encoding="utf-8"
-        )
-        project_links.append(f'<a href="{name}/">{name}</a>')
-    (root / "simple" / "index.html").write_text(
-        "<!DOCTYPE html><html><body>" + "".join(project_links) + "</body></html>",
-        encoding="utf-8",
-    )
-    return digests
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     root = tmp_path_factory.mktemp("index")
-    digests = _build_index(root)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
-    thread.daemon = True
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/simple/", digests
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    digests = build_index(root)
+    with serve(partial(Quiet, directory=str(root))) as base:
+        yield f"{base}/simple/", digests
 
 
 def _environ(tmp_path: Path, url: str) -> dict[str, str]:

@@ -1,10 +1,7 @@
 """Downloading the osv.dev PyPI export: the only network code of this package.
 
 Standard library only (urllib), so the opt-in costs no dependency.  TLS is
-always verified with the default context, pointed at ``SSL_CERT_FILE`` or
-``REQUESTS_CA_BUNDLE`` when the user set one (corporate proxies re-sign TLS;
-those users already set these for pip and uv), else the system store, with
-certifi's bundle added when it is installed and the system store looks empty.
+always verified, with the CA settings pip and uv users have (:mod:`pinaudit.tls`).
 Plain ``http`` is refused except for a loopback host, which only a test or a
 local mirror uses; a redirect may not leave ``https`` either.
 
@@ -19,7 +16,6 @@ import contextlib
 import http.client
 import ipaddress
 import json
-import os
 import socket
 import ssl
 import tempfile
@@ -31,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from pinaudit import __version__
+from pinaudit import __version__, tls
 from pinaudit.write import atomic_write
 
 DEFAULT_URL = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"
@@ -85,31 +81,11 @@ def check_url(url: str) -> urllib.parse.SplitResult:
 
 
 def ssl_context() -> ssl.SSLContext:
-    """A verifying context that honours the CA settings pip and uv users have."""
-    for variable in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
-        configured = os.environ.get(variable, "").strip()
-        if not configured:
-            continue
-        location = Path(configured).expanduser()
-        try:
-            if location.is_dir():
-                return ssl.create_default_context(capath=str(location))
-            return ssl.create_default_context(cafile=str(location))
-        except (OSError, ssl.SSLError) as error:
-            raise FetchError(
-                f"{variable} is set to {configured}, which cannot be loaded as CA "
-                f"certificates: {error}",
-                network=False,
-            ) from error
-    context = ssl.create_default_context()
-    if context.cert_store_stats().get("x509_ca", 0) == 0:
-        try:
-            import certifi  # type: ignore[import-not-found, unused-ignore]
-        except ImportError:
-            return context
-        with contextlib.suppress(OSError, ssl.SSLError):
-            context.load_verify_locations(cafile=certifi.where())
-    return context
+    """The shared verifying context (:mod:`pinaudit.tls`); a bad CA setting is local."""
+    try:
+        return tls.ssl_context()
+    except tls.CASettingsError as error:
+        raise FetchError(str(error), network=False) from error
 
 
 class _SafeRedirects(urllib.request.HTTPRedirectHandler):
