@@ -47,8 +47,10 @@ def split_credentials(url: str) -> tuple[str, Credentials | None]:
     userinfo, at, host = parts.netloc.rpartition("@")
     if not at:
         return url, None
-    username, _, password = userinfo.partition(":")
     clean = urllib.parse.urlunsplit(parts._replace(netloc=host))
+    if not userinfo:
+        return clean, None
+    username, _, password = userinfo.partition(":")
     return clean, Credentials(urllib.parse.unquote(username), urllib.parse.unquote(password))
 
 

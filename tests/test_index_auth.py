@@ -67,6 +67,7 @@ BASIC = Credentials(USER, PASSWORD).authorization()
             Credentials("__token__", ""),
         ),
         ("https://pkgs.example/simple/", "https://pkgs.example/simple/", None),
+        ("https://@pkgs.example/simple/", "https://pkgs.example/simple/", None),
     ],
 )
 def test_credentials_are_split_off_and_percent_decoded(
