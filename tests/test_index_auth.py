@@ -301,6 +301,32 @@ def test_fix_takes_new_hashes_from_a_private_index_named_with_variables(
     assert QUOTED not in result.output and PASSWORD not in result.output
 
 
+def test_latest_strategy_reads_a_private_index_from_pip_index_url(
+    private_index: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, _ = private_index
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "requirements.txt").write_text("uvicorn==0.13.4\nwsproto==1.0.0\n", encoding="utf-8")
+    environment = {
+        "PIP_INDEX_URL": f"http://{USER}:{QUOTED}@{base[7:]}/simple/",
+        "UV_INDEX_URL": None,
+        "HOME": str(tmp_path),
+        "NETRC": "",
+    }
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(
+        main,
+        ["fix", "--write", "--isolated", "--upgrade-strategy", "latest", "."],
+        env=environment,
+    )
+    assert result.exit_code == 0, result.output
+    assert (project / "requirements.txt").read_text(encoding="utf-8") == (
+        "uvicorn==0.15.0\nwsproto==1.0.0\n"
+    )
+    assert QUOTED not in result.output and PASSWORD not in result.output
+
+
 # -- where credentials must not go -------------------------------------------------------------
 
 
