@@ -132,18 +132,23 @@ def _verify(
     return plans, {}, result
 
 
+#: Where the ``latest`` strategy finds an index the user set for uv or pip, in
+#: this order (``UV_INDEX_URL`` is uv's older name for ``UV_DEFAULT_INDEX``).
+INDEX_VARIABLES = ("UV_DEFAULT_INDEX", "UV_INDEX_URL", "PIP_INDEX_URL")
+
+
 def index_from(
     strategy: str, index_url: str | None, environ: Mapping[str, str]
 ) -> SimpleIndex | None:
     """The index a run may ask, or None (offline); ``latest`` without one is an error."""
     url = index_url
     if url is None and strategy == "latest":
-        url = environ.get("UV_INDEX_URL") or environ.get("PIP_INDEX_URL")
+        url = next((environ[name] for name in INDEX_VARIABLES if environ.get(name)), None)
     if url is None:
         if strategy == "latest":
             raise FixSettingsError(
                 "the latest upgrade strategy needs a package index and pinaudit is offline by "
-                "default: pass an index URL (or set UV_INDEX_URL / PIP_INDEX_URL), or use the "
+                f"default: pass an index URL (or set {' / '.join(INDEX_VARIABLES)}), or use the "
                 "minimal strategy"
             )
         return None

@@ -27,6 +27,7 @@ from click.testing import CliRunner
 from packaging.version import Version
 
 from pinaudit.cli import main
+from pinaudit.fixrun import index_from
 from pinaudit.indexauth import (
     Credentials,
     NetrcError,
@@ -311,6 +312,7 @@ def test_latest_strategy_reads_a_private_index_from_pip_index_url(
     environment = {
         "PIP_INDEX_URL": f"http://{USER}:{QUOTED}@{base[7:]}/simple/",
         "UV_INDEX_URL": None,
+        "UV_DEFAULT_INDEX": None,
         "HOME": str(tmp_path),
         "NETRC": "",
     }
@@ -325,6 +327,38 @@ def test_latest_strategy_reads_a_private_index_from_pip_index_url(
         "uvicorn==0.15.0\nwsproto==1.0.0\n"
     )
     assert QUOTED not in result.output and PASSWORD not in result.output
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        (
+            {
+                "UV_DEFAULT_INDEX": "https://uv.example/simple",
+                "UV_INDEX_URL": "https://old-uv.example/simple",
+                "PIP_INDEX_URL": "https://pip.example/simple",
+            },
+            "https://uv.example/simple/",
+        ),
+        (
+            {
+                "UV_INDEX_URL": "https://old-uv.example/simple",
+                "PIP_INDEX_URL": "https://pip.example/simple",
+            },
+            "https://old-uv.example/simple/",
+        ),
+        (
+            {"UV_DEFAULT_INDEX": "", "PIP_INDEX_URL": "https://t:pw@pip.example/simple"},
+            "https://pip.example/simple/",
+        ),
+    ],
+)
+def test_latest_takes_the_index_uv_or_pip_would_use(environ: dict[str, str], expected: str) -> None:
+    chosen = index_from("latest", None, environ)
+    assert chosen is not None and chosen.url == expected
+    assert index_from("minimal", None, environ) is None, "minimal stays offline"
+    explicit = index_from("latest", "https://cli.example/simple", environ)
+    assert explicit is not None and explicit.url == "https://cli.example/simple/"
 
 
 # -- where credentials must not go -------------------------------------------------------------
