@@ -231,6 +231,25 @@ def test_poetry_lock_1_1_hashes_and_categories() -> None:
     assert len(found["uvicorn"][0].hashes) == 2
 
 
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("poetry.lock", ManifestKind.POETRY_LOCK), ("pdm.lock", ManifestKind.PDM_LOCK)],
+)
+def test_a_file_hash_that_is_no_string_is_skipped(name: str, kind: ManifestKind) -> None:
+    """Found by mutating real locks: a list in ``hash`` made the entry unhashable,
+    and planning a fix (which keys entries in a dict) crashed."""
+    text = (
+        '[[package]]\nname = "pillow"\nversion = "10.4.0"\nfiles = [\n'
+        '    {file = "a.whl", hash = [{}]},\n'
+        '    {file = "b.whl", hash = "sha256:abc"},\n'
+        '    {file = "c.whl", hash = 3},\n]\n'
+    )
+    manifest = parse(source_of(text, name), kind)
+    (pillow,) = manifest.dependencies
+    assert pillow.hashes == ("sha256:abc",)
+    hash(pillow)  # a list in the tuple raised TypeError
+
+
 def test_poetry_locked_dependencies() -> None:
     path = FORMATS / "poetry" / "poetry.lock"
     packages = {p.name: p for p in poetry_lock.locked_dependencies(decode(path, path.read_bytes()))}

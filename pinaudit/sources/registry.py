@@ -460,11 +460,14 @@ def file_hashes(files: object) -> tuple[str, ...] | None:
     """The ``hash`` of each table in a lock's ``files`` array; None when it is no array.
 
     poetry.lock and pdm.lock record artifacts this way; each falls back to an
-    older place in its format when ``files`` is absent.
+    older place in its format when ``files`` is absent.  A ``hash`` that is not
+    a string is skipped: the entry must stay hashable, and no tool wrote it.
     """
     if not isinstance(files, list):
         return None
-    return tuple([entry["hash"] for entry in files if type(entry) is dict and "hash" in entry])
+    return tuple(
+        [entry["hash"] for entry in files if type(entry) is dict and type(entry.get("hash")) is str]
+    )
 
 
 def read_lock(

@@ -1,0 +1,158 @@
+"""Damaged real inputs: whatever a file holds, check and fix report it, never raise.
+
+Each case copies one project (its manifests and locks, side by side as they
+were found), damages a few lines the way hand edits and bad merges do (a
+string turned into a list or a number, a line dropped or doubled, a character
+lost, a requirement line where it does not belong) and runs ``check`` and a
+dry-run ``fix`` over it.  Nothing may raise, and every problem and finding
+must point at a line of a file that exists.  The damage is seeded, so a
+failure names a case that can be re-run.  Mutating the real corpus this way
+found a crash: a ``hash`` that was a list made a lock entry unhashable.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from pinaudit.check import check_paths
+from pinaudit.fixrun import run_fix
+from pinaudit.rulebook import builtin_rules_path, load_rules
+from pinaudit.targets import make_targets
+from tests.conftest import REPO
+
+INDEX = load_rules([builtin_rules_path()]).index()
+TARGETS = make_targets()
+CORPUS = REPO.parent / "shared" / "corpus" / "real"
+
+_VALUES = (
+    "3",
+    "[]",
+    "{}",
+    "true",
+    '"x"',
+    '""',
+    '"*"',
+    '">=1,<"',
+    '"===x"',
+    '"1.0.0.dev-x"',
+    '"Ünï"',
+    '[1, "a"]',
+    "{version = 3}",
+    '"-e ."',
+    '"a @ file:///x"',
+    "1.5",
+    '"python_version <<< 3"',
+    '"; os_name"',
+    "[{}]",
+)
+_LINES = (
+    "uvicorn==0.13.4",
+    "wsproto>=1.0",
+    "-r missing.txt",
+    "x[",
+    "pkg ; python_version < '3",
+    "--hash=sha256:zz",
+    "uvicorn===0.13.4",
+    "uvicorn~=0",
+    "uvicorn==0.13.*.post1",
+    "name @ ",
+    "-e",
+    "--index-url",
+    "uvicorn!=",
+    "uvicorn (==1.0)",
+)
+_STRING = re.compile(r'"[^"\n]*"')
+_NUMBER = re.compile(r"\b\d+(\.\d+)*\b")
+
+
+def _damage(text: str, rng: random.Random) -> str:
+    lines = text.split("\n")
+    for _ in range(rng.randint(1, 4)):
+        if not lines:
+            break
+        index = rng.randrange(len(lines))
+        line = lines[index]
+        choice = rng.random()
+        if choice < 0.45 and (strings := list(_STRING.finditer(line))):
+            found = rng.choice(strings)
+            line = line[: found.start()] + rng.choice(_VALUES) + line[found.end() :]
+        elif choice < 0.6 and (numbers := list(_NUMBER.finditer(line))):
+            found = rng.choice(numbers)
+            replacement = rng.choice(['"1"', "0", "-1", "99999999999999999999", "1e9", "x"])
+            line = line[: found.start()] + replacement + line[found.end() :]
+        elif choice < 0.7:
+            del lines[index]
+            continue
+        elif choice < 0.8:
+            lines.insert(index, line)
+            continue
+        elif choice < 0.9:
+            line = rng.choice(_LINES)
+        elif line:
+            cut = rng.randrange(len(line))
+            line = line[:cut] + line[cut + 1 :]
+        lines[index] = line
+    return "\n".join(lines)
+
+
+def _projects(root: Path) -> list[Path]:
+    """Folders that hold files directly (a project as it was found)."""
+    return sorted(
+        {path.parent for path in root.rglob("*") if path.is_file() and path.name != "SOURCES.tsv"}
+    )
+
+
+OWN = _projects(REPO / "tests" / "fixtures" / "formats") + _projects(REPO / "examples")
+
+
+def _check_damaged(project: Path, seed: int, tmp_path: Path) -> None:
+    rng = random.Random(seed)
+    copy = tmp_path / "project"
+    copy.mkdir()
+    lines: dict[Path, int] = {}
+    for source in sorted(project.iterdir()):
+        if not source.is_file() or source.name in ("README.md", "SOURCES.tsv"):
+            continue
+        text = source.read_text(encoding="utf-8", errors="replace")
+        if rng.random() < 0.6:
+            text = _damage(text, rng)
+        target = copy / source.name
+        target.write_text(text, encoding="utf-8")
+        lines[target] = text.count("\n") + 1
+    result = check_paths([copy], INDEX, TARGETS, environ={})
+    outcome = run_fix([copy], INDEX, TARGETS, environ={}, write=False, root=copy)
+    for problem in (*result.problems, *outcome.problems):
+        assert problem.path in lines or not problem.path.exists(), problem
+        if problem.line is not None and problem.path in lines:
+            assert 1 <= problem.line <= lines[problem.path], problem
+    for finding in result.findings:
+        for item in finding.involved:
+            for dependency in item.dependencies:
+                assert dependency.path in lines, finding
+                assert 1 <= dependency.span.line <= lines[dependency.path], finding
+    assert not outcome.written, "a dry run writes nothing"
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_damaged_fixtures_are_reported_not_raised(seed: int, tmp_path: Path) -> None:
+    _check_damaged(OWN[seed % len(OWN)], seed, tmp_path)
+
+
+@pytest.mark.skipif(
+    not CORPUS.is_dir(), reason="the shared corpus (../shared) is not beside this clone"
+)
+@pytest.mark.parametrize("seed", range(150))
+def test_damaged_real_projects_are_reported_not_raised(seed: int, tmp_path: Path) -> None:
+    projects = _projects(CORPUS)
+    _check_damaged(projects[(seed * 7919) % len(projects)], seed, tmp_path)
+
+
+def test_damage_changes_the_text() -> None:
+    """The mutator really damages: most seeds change a typical lock line."""
+    text = '[[package]]\nname = "uvicorn"\nversion = "0.13.4"\nfiles = []\n'
+    changed = sum(_damage(text, random.Random(seed)) != text for seed in range(50))
+    assert changed >= 40
