@@ -12,6 +12,7 @@ found a crash: a ``hash`` that was a list made a lock entry unhashable.
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from pathlib import Path
@@ -23,6 +24,7 @@ from pinaudit.fixrun import run_fix
 from pinaudit.rulebook import builtin_rules_path, load_rules
 from pinaudit.targets import make_targets
 from tests.conftest import REPO
+from tests.test_cli import invoke
 
 INDEX = load_rules([builtin_rules_path()]).index()
 TARGETS = make_targets()
@@ -156,3 +158,33 @@ def test_damage_changes_the_text() -> None:
     text = '[[package]]\nname = "uvicorn"\nversion = "0.13.4"\nfiles = []\n'
     changed = sum(_damage(text, random.Random(seed)) != text for seed in range(50))
     assert changed >= 40
+
+
+_BYTES = (b"\xff\xfe", b"\x00", b"\xed\xa0\x80", b"\xc3", b"\xe9", b"\r", b"\xef\xbb\xbf", b"\\")
+_FORMATS = ("text", "concise", "json", "sarif", "github", "gitlab", "junit")
+
+
+@pytest.mark.parametrize("seed", range(21))
+def test_damaged_bytes_through_every_output_format(
+    seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Broken encodings, NUL bytes, stray BOMs and CRs, through the CLI: an exit
+    code of 0, 1 or 2, never an exception; the JSON formats stay JSON."""
+    rng = random.Random(seed)
+    project = OWN[seed % len(OWN)]
+    for source in sorted(project.iterdir()):
+        if not source.is_file():
+            continue
+        data = source.read_bytes()
+        for _ in range(rng.randint(1, 3) if data else 0):
+            cut = rng.randrange(len(data))
+            data = data[:cut] + rng.choice(_BYTES) + data[cut:]
+        (tmp_path / source.name).write_bytes(data)
+    monkeypatch.chdir(tmp_path)
+    output_format = _FORMATS[seed % len(_FORMATS)]
+    checked = invoke("check", "--isolated", "--output-format", output_format, ".")
+    assert checked.exit_code in (0, 1, 2), checked.output
+    if output_format in ("json", "sarif", "gitlab"):
+        json.loads(checked.output)
+    fixed = invoke("fix", "--isolated", ".")
+    assert fixed.exit_code in (0, 1, 2), fixed.output
