@@ -42,7 +42,9 @@ def _uv_workspace(root: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
         document = tomli.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError):
         return (), ()  # the pyproject's own parse reports what is wrong with it
-    workspace = document.get("tool", {}).get("uv", {}).get("workspace", {})
+    tool = document.get("tool")
+    uv = tool.get("uv") if isinstance(tool, dict) else None
+    workspace = uv.get("workspace") if isinstance(uv, dict) else None
     if not isinstance(workspace, dict):
         return (), ()
     members = workspace.get("members", [])
@@ -82,7 +84,11 @@ def _workspace_members(root: Path) -> list[Path]:
     members, exclude = _uv_workspace(root)
     found: list[Path] = []
     for glob in members:
-        for candidate in sorted(root.glob(glob.rstrip("/"))):
+        try:
+            candidates = sorted(root.glob(glob.rstrip("/")))
+        except (ValueError, NotImplementedError):
+            continue  # empty or absolute: the pyproject's parse reports it
+        for candidate in candidates:
             pyproject = candidate / "pyproject.toml"
             if pyproject.is_file() and candidate.absolute() != root.absolute():
                 relative = candidate.relative_to(root).as_posix()

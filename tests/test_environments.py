@@ -102,6 +102,41 @@ def test_uv_workspace_members_join_the_root_environment(tmp_path: Path) -> None:
     ]
 
 
+def test_unusable_workspace_globs_are_reported_and_the_rest_still_read(tmp_path: Path) -> None:
+    """An empty or absolute member pattern once made pathlib raise out of check."""
+    project = _uv_project(tmp_path)
+    member = project / "libs" / "seed-lib"
+    member.mkdir(parents=True)
+    (member / "pyproject.toml").write_text(
+        '[project]\nname = "seed-lib"\nversion = "0.1"\ndependencies = ["wsproto>=2"]\n',
+        encoding="utf-8",
+    )
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    before, members, _ = text.partition('members = ["libs/*"]\n')
+    assert members, "the fixture names its members on one line"
+    pyproject.write_text(
+        before + 'members = [\n  "",\n  "/srv/*",\n  "libs/*",\n]\n', encoding="utf-8"
+    )
+    line = before.count("\n") + 2  # the line of ""
+    result = check_paths([project], RULES.index(), make_targets())
+    assert sorted((p.line, p.message) for p in result.problems) == [
+        (line, "tool.uv.workspace.members.0: '' is not a relative folder pattern"),
+        (line + 1, "tool.uv.workspace.members.1: '/srv/*' is not a relative folder pattern"),
+    ]
+    (environment,) = result.environments
+    assert member / "pyproject.toml" in {m.path for m in environment.manifests}
+
+
+def test_a_tool_key_that_is_no_table_does_not_stop_the_workspace_lookup(tmp_path: Path) -> None:
+    project = _uv_project(tmp_path)
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    pyproject.write_text("tool = 3\n" + text.split("[tool.", 1)[0], encoding="utf-8")
+    result = check_paths([project], RULES.index(), make_targets())
+    assert [f.rule.code for f in result.findings if f.rule.code == "PA1001"] == ["PA1001"]
+
+
 def _project_with_numpy(tmp_path: Path, requires: str) -> Path:
     (tmp_path / "pyproject.toml").write_text(
         f'[project]\nname = "app"\nversion = "1"\nrequires-python = "{requires}"\n'

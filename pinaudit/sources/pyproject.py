@@ -464,6 +464,29 @@ class _Reader:
         sources = uv.get("sources")
         if isinstance(sources, dict):
             self._apply_uv_sources(sources, [*declared, *dev])
+        workspace = uv.get("workspace")
+        if isinstance(workspace, dict):
+            self._check_workspace_globs(workspace)
+
+    def _check_workspace_globs(self, workspace: Mapping[str, Any]) -> None:
+        """Member and exclude patterns must be relative globs: an empty or absolute
+        one names no folder (pathlib refuses to expand it), so say where it is."""
+        for key in ("members", "exclude"):
+            path: PathKey = ("tool", "uv", "workspace", key)
+            globs = workspace.get(key)
+            if globs is None:
+                continue
+            if not isinstance(globs, list):
+                self.context.problem(
+                    f"{_dotted(path)} should be an array of glob strings", self._offset(path)
+                )
+                continue
+            for index, glob in enumerate(globs):
+                if not isinstance(glob, str) or not glob.strip("/") or glob.startswith("/"):
+                    self.context.problem(
+                        f"{_dotted((*path, index))}: {glob!r} is not a relative folder pattern",
+                        self._offset((*path, index)),
+                    )
 
     def _apply_uv_sources(self, sources: Mapping[str, Any], declared: Sequence[Dependency]) -> None:
         by_name = {normalize(name): value for name, value in sources.items()}
