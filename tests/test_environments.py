@@ -84,7 +84,8 @@ def test_no_drift_when_the_lock_matches(tmp_path: Path) -> None:
     assert [f for f in check(_uv_project(tmp_path)) if f.rule.code == "PA0101"] == []
 
 
-def test_uv_workspace_members_join_the_root_environment(tmp_path: Path) -> None:
+def _uv_workspace(tmp_path: Path) -> tuple[Path, Path]:
+    """The uv project with one workspace member, ``libs/seed-lib``, that wants wsproto>=2."""
     project = _uv_project(tmp_path)
     member = project / "libs" / "seed-lib"
     member.mkdir(parents=True)
@@ -92,6 +93,11 @@ def test_uv_workspace_members_join_the_root_environment(tmp_path: Path) -> None:
         '[project]\nname = "seed-lib"\nversion = "0.1"\ndependencies = ["wsproto>=2"]\n',
         encoding="utf-8",
     )
+    return project, member
+
+
+def test_uv_workspace_members_join_the_root_environment(tmp_path: Path) -> None:
+    _, member = _uv_workspace(tmp_path)
     result = check_paths([member / "pyproject.toml"], RULES.index(), make_targets())
     (environment,) = result.environments
     assert {m.path.name for m in environment.manifests} == {"pyproject.toml", "uv.lock"}
@@ -104,13 +110,7 @@ def test_uv_workspace_members_join_the_root_environment(tmp_path: Path) -> None:
 
 def test_unusable_workspace_globs_are_reported_and_the_rest_still_read(tmp_path: Path) -> None:
     """An empty or absolute member pattern once made pathlib raise out of check."""
-    project = _uv_project(tmp_path)
-    member = project / "libs" / "seed-lib"
-    member.mkdir(parents=True)
-    (member / "pyproject.toml").write_text(
-        '[project]\nname = "seed-lib"\nversion = "0.1"\ndependencies = ["wsproto>=2"]\n',
-        encoding="utf-8",
-    )
+    project, member = _uv_workspace(tmp_path)
     pyproject = project / "pyproject.toml"
     text = pyproject.read_text(encoding="utf-8")
     before, members, _ = text.partition('members = ["libs/*"]\n')
