@@ -145,17 +145,31 @@ class _SameOriginAuth(urllib.request.HTTPRedirectHandler):
         return new
 
 
-def _open(request: urllib.request.Request, timeout: float) -> tuple[bytes, str, str]:
-    """(body, content type, final URL) of a GET, TLS verified."""
-    try:
-        context = tls.ssl_context()
-    except tls.CASettingsError as error:
-        raise IndexUnavailable(str(error)) from None
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPSHandler(context=context), _SameOriginAuth()
-    )
-    with opener.open(request, timeout=timeout) as response:
-        return response.read(), response.headers.get("Content-Type", ""), response.geturl()
+class _Urllib:
+    """The default :data:`Opener`: (body, content type, final URL) of a GET, TLS verified.
+
+    The urllib opener, and with it the TLS context, is built at the first
+    request and kept: loading the CA certificates takes some 25 ms, and one
+    index answers many requests in a run (a page per project, a metadata file
+    per release).
+    """
+
+    __slots__ = ("_director",)
+
+    def __init__(self) -> None:
+        self._director: urllib.request.OpenerDirector | None = None
+
+    def __call__(self, request: urllib.request.Request, timeout: float) -> tuple[bytes, str, str]:
+        if self._director is None:
+            try:
+                context = tls.ssl_context()
+            except tls.CASettingsError as error:
+                raise IndexUnavailable(str(error)) from None
+            self._director = urllib.request.build_opener(
+                urllib.request.HTTPSHandler(context=context), _SameOriginAuth()
+            )
+        with self._director.open(request, timeout=timeout) as response:
+            return response.read(), response.headers.get("Content-Type", ""), response.geturl()
 
 
 class SimpleIndex:
@@ -179,7 +193,7 @@ class SimpleIndex:
             raise IndexUnavailable(f"index URL {url!r} is not http(s)")
         self.url = url if url.endswith("/") else url + "/"
         self.timeout = timeout
-        self._opener = opener or _open
+        self._opener = opener or _Urllib()
         self._environ = os.environ if environ is None else environ
         self._netrc: dict[str, Credentials | None] = {}
         self._netrc_problem: str | None = None
