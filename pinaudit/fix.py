@@ -76,6 +76,9 @@ class FixOptions:
     the planner offline).  ``hash_index``: fetch new ``--hash`` values from the
     index a requirements file names itself.  ``environ``: where that index's
     ``.netrc`` is looked up (the process's environment when None).
+    ``hash_indexes``: the clients of those indexes, one per URL for the whole
+    run, so that a package pinned with hashes in many files is listed once and
+    the TLS set-up is paid once per index rather than once per pin.
     """
 
     strategy: str = "minimal"
@@ -83,6 +86,7 @@ class FixOptions:
     index: SimpleIndex | None = None
     hash_index: bool = True
     environ: Mapping[str, str] | None = field(default=None, compare=False)
+    hash_indexes: dict[str, SimpleIndex] = field(default_factory=dict, compare=False, repr=False)
 
     def validate(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -257,9 +261,10 @@ def _hash_edit(
     hashes: list[str] = []
     for url in urls:
         try:
-            files = SimpleIndex(url, environ=options.environ).release_files(
-                dependency.name, version
-            )
+            client = options.hash_indexes.get(url)
+            if client is None:
+                client = options.hash_indexes[url] = SimpleIndex(url, environ=options.environ)
+            files = client.release_files(dependency.name, version)
         except IndexUnavailable as error:
             raise _Refused(
                 f"{where} pins {dependency.raw_name} with --hash; new hashes are needed and "

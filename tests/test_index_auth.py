@@ -426,6 +426,37 @@ def test_credentials_stay_on_the_index_origin(tmp_path: Path) -> None:
     assert all(authorization is None for _, authorization in other_seen)
 
 
+def test_one_index_client_serves_every_hashed_file_of_a_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Services pinned with hashes against the same index: the index is asked
+    for uvicorn's file list once per run, not once per file, and each file
+    still gets the new hashes."""
+    seen: list[tuple[str, str | None]] = []
+    root = tmp_path / "root"
+    with serve(partial(_Recording, seen, BASIC, {}, directory=str(root))) as index:
+        digests = build_index(root)
+        text = (
+            f"--index-url http://{USER}:{QUOTED}@{index[7:]}/simple/\n"
+            f"uvicorn==0.13.4 --hash=sha256:{'1' * 64}\n"
+            f"wsproto==1.0.0 --hash=sha256:{'2' * 64}\n"
+        )
+        services = [tmp_path / "tree" / f"service-{n}" for n in range(3)]
+        for service in services:
+            service.mkdir(parents=True)
+            (service / "requirements.txt").write_text(text, encoding="utf-8")
+        monkeypatch.chdir(tmp_path / "tree")
+        result = CliRunner().invoke(
+            main, ["fix", "--write", "--isolated", "."], env={"HOME": str(tmp_path), "NETRC": ""}
+        )
+    assert result.exit_code == 0, result.output
+    new = digests["uvicorn-0.14.0-py3-none-any.whl"]
+    for service in services:
+        written = (service / "requirements.txt").read_text(encoding="utf-8")
+        assert f"uvicorn==0.14.0 --hash=sha256:{new}\n" in written
+    assert [path for path, _ in seen].count("/simple/uvicorn/") == 1
+
+
 def test_no_traceback_and_no_secret_when_a_ca_setting_is_broken(
     private_index: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
