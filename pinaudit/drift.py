@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from packaging.specifiers import SpecifierSet
 
+from pinaudit.compiled import recompile_line
 from pinaudit.engine import environment_targets, group_by_name
 from pinaudit.findings import Finding, Involved
 from pinaudit.model import Dependency, Environment, ManifestKind, Role
@@ -52,19 +53,27 @@ def _relock_hint(environment: Environment) -> str:
         command = _RELOCK.get(manifest.kind)
         if command is not None:
             return command
-        if manifest.generated_by == "pip-compile" and manifest.source is not None:
-            return f"pip-compile {manifest.source.name}"
+        source = manifest.compiled_from
+        if source is not None:
+            return recompile_line(manifest, source)
     return "re-lock"
 
 
 def _locked_group(group: str | None, locked: frozenset[str] | None) -> bool:
-    """Whether the lock covers a declared group; PDM locks only the groups it names."""
+    """Whether the lock covers a declared group.
+
+    PDM locks only the groups it names (bare names: an extra and a dependency
+    group alike); a compiled pyproject.toml covers the extras and groups its
+    command line asked for (full names, ``optional:*`` for every extra).
+    """
     if group in _NOT_LOCKED_GROUPS:
         return False
     if locked is None:
         return True
     if group is None:
         return "default" in locked
+    if group in locked or (group.startswith("optional:") and "optional:*" in locked):
+        return True
     return group.split(":", 1)[-1] in locked
 
 

@@ -2,8 +2,9 @@
 
 A rule about a combination only makes sense inside one installation, so this is
 where the repository's files are tied together: a requirements file with what
-it ``-r`` includes and ``-c`` constrains; a pip-compile output with the ``.in``
-that drives it; a pyproject.toml or Pipfile with the lockfile beside it.  A file
+it ``-r`` includes and ``-c`` constrains; a pip-compile or ``uv pip compile``
+output with the input that drives it (a ``.in`` or a pyproject.toml); a
+pyproject.toml or Pipfile with the lockfile beside it.  A file
 that another checked file includes is not an environment of its own, which keeps
 one finding from being reported once per file that mentions it.
 """
@@ -188,17 +189,28 @@ def _collect_problems(manifests: Iterable[Manifest]) -> list[Problem]:
     return [problem for manifest in manifests for problem in manifest.problems]
 
 
-def _pip_compile_source(manifest: Manifest) -> Path | None:
-    if manifest.generated_by != "pip-compile" or manifest.source is None:
+def _compile_driver(manifest: Manifest) -> tuple[Path, ManifestKind] | None:
+    """The input that drives a pip-compile / ``uv pip compile`` output, and how to read it.
+
+    A requirements file (``.in`` or ``.txt``) or a pyproject.toml; setup.py and
+    setup.cfg are code or free-form configuration, not read, so their output
+    stands alone.
+    """
+    source = manifest.compiled_from
+    # The parser resolves the header's input path as the compiler saw it.
+    if source is None or not source.is_file():
         return None
-    # The parser resolves the header's .in path as pip-compile saw it.
-    return manifest.source if manifest.source.is_file() else None
+    if source.name == "pyproject.toml":
+        return source, ManifestKind.PYPROJECT
+    if source.name in ("setup.py", "setup.cfg"):
+        return None
+    return source, ManifestKind.REQUIREMENTS
 
 
 def _compiled_pins_as_locks(
     dependencies: tuple[Dependency, ...], compiled: Manifest
 ) -> tuple[Dependency, ...]:
-    """A pip-compile output is a lockfile: its pins are what gets installed.
+    """A compiled output is a lockfile: its pins are what gets installed.
 
     Read as locks, they decide the relation even when the ``.in`` was already
     moved and the output not yet re-compiled, exactly like a stale uv.lock.
@@ -224,9 +236,9 @@ def build_environments(
         for include in manifest.includes:
             if loader.resolve(include.target) in resolved:
                 covered.add(loader.resolve(include.target))
-        source = _pip_compile_source(manifest)
-        if source is not None:
-            covered.add(loader.resolve(source))
+        driver = _compile_driver(manifest)
+        if driver is not None:
+            covered.add(loader.resolve(driver[0]))
 
     environments: list[Environment] = []
     for path, manifest in parsed.items():
@@ -234,9 +246,9 @@ def build_environments(
             continue
         manifests, problems = _requirements_closure(loader, manifest)
         drivers: list[Manifest] = []
-        driver_path = _pip_compile_source(manifest)
-        if driver_path is not None:
-            driver_manifest = loader.load(driver_path, ManifestKind.REQUIREMENTS)
+        driver = _compile_driver(manifest)
+        if driver is not None:
+            driver_manifest = loader.load(*driver)
             driver_manifests, driver_problems = _requirements_closure(loader, driver_manifest)
             drivers = driver_manifests
             problems.extend(driver_problems)
@@ -260,7 +272,14 @@ def build_environments(
     lock_environments = build_lock_environments(
         [(path, kind) for path, kind in files if kind is not ManifestKind.REQUIREMENTS], loader
     )
-    environments.extend(lock_environments)
+    # A pyproject.toml compiled to a requirements file is checked with that
+    # output; on its own (no lock of its own beside it) it would repeat it.
+    environments.extend(
+        environment
+        for environment in lock_environments
+        if len(environment.manifests) > 1
+        or loader.resolve(environment.manifests[0].path) not in covered
+    )
     return environments
 
 

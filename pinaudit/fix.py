@@ -26,6 +26,7 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
+from pinaudit.compiled import recompile_line
 from pinaudit.engine import evaluate
 from pinaudit.environments import replace_dependencies
 from pinaudit.findings import Finding
@@ -312,7 +313,7 @@ class _Applied:
 def _editable_entries(environment: Environment, name: str) -> tuple[list[Dependency], bool]:
     """Entries a fix may edit for ``name``, and whether a re-lock must follow.
 
-    Where a lock (or a pip-compile output, read as one) holds the package, only
+    Where a lock (or a compiled requirements file, read as one) holds the package, only
     the manifests that drive it are edited.
     """
     entries = environment.entries(name)
@@ -324,9 +325,23 @@ def _editable_entries(environment: Environment, name: str) -> tuple[list[Depende
     return list(entries), False
 
 
+def _compiled_without_input(environment: Environment, dependency: Dependency) -> str | None:
+    """A warning when the edit goes into a compiled file whose input is not read
+    (setup.py, setup.cfg, or an input not found): the next compile undoes it."""
+    for manifest in environment.manifests:
+        source = manifest.compiled_from
+        if manifest.path == dependency.path and source is not None and not environment.drivers:
+            return (
+                f"{manifest.path.name} is compiled from {source.name}, which pinaudit does not "
+                f"read: make the same change there, or the next compile "
+                f"(`{recompile_line(manifest, source)}`) undoes this edit"
+            )
+    return None
+
+
 def _lock_name(environment: Environment) -> str:
     for manifest in environment.manifests:
-        if manifest.kind.is_lock or manifest.generated_by == "pip-compile":
+        if manifest.kind.is_lock or manifest.compiled_from is not None:
             return manifest.path.name
     return "the lock"
 
@@ -418,6 +433,9 @@ def _move_package(
         except (InvalidSpecifier, ValueError) as error:
             raise _Refused(f"the edit would write an invalid version {moved!r}: {error}") from None
         applied.edits.append(_edit_for(dependency, moved, source_text))
+        compiled = _compiled_without_input(environment, dependency)
+        if compiled is not None and compiled not in applied.notes:
+            applied.notes.append(compiled)
         if dependency.hashes:
             applied.edits.append(_hash_edit(dependency, version, environment, source_text, options))
             source = redact(_index_urls(environment)[0])

@@ -313,7 +313,14 @@ class Comment:
 
 @dataclass(frozen=True, slots=True)
 class Manifest:
-    """Everything read from one file."""
+    """Everything read from one file.
+
+    ``generated_by`` / ``source`` / ``compile_command``: the tool that wrote a
+    requirements file (``pip-compile`` or ``uv``), the input its header names
+    and the command line it records, when it does.  ``locked_groups``: the
+    groups a lock covers (PDM's, or those a compiled pyproject.toml input was
+    compiled with), None for all.
+    """
 
     path: Path
     kind: ManifestKind
@@ -326,6 +333,14 @@ class Manifest:
     source: Path | None = None
     requires_python: SpecifierSet | None = None
     locked_groups: frozenset[str] | None = None
+    compile_command: str | None = None
+
+    @property
+    def compiled_from(self) -> Path | None:
+        """The input of a pip-compile or ``uv pip compile`` output, which drives it."""
+        if self.kind is ManifestKind.REQUIREMENTS and self.generated_by is not None:
+            return self.source
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,8 +350,9 @@ class Environment:
     Rules about combinations are evaluated inside one environment only, so that
     unrelated files in a monorepo never combine into a false finding.
     ``dependencies`` is the flattened view the engine reads.  ``drivers`` are the
-    manifests that drive a lock (a pyproject.toml beside its lockfile, the ``.in``
-    of a pip-compile output): a fix edits them, never the lock itself.
+    manifests that drive a lock (a pyproject.toml beside its lockfile, the input
+    of a pip-compile or ``uv pip compile`` output): a fix edits them, never the
+    lock itself.
     """
 
     name: str

@@ -11,6 +11,7 @@ poetry.lock   ``poetry update NAME`` (run as ``poetry update --lock --no-interac
 pdm.lock      ``pdm update NAME`` (run as ``pdm update --no-sync NAME``)
 Pipfile.lock  ``pipenv lock``: the whole lock, from the Pipfile as edited
 pip-compile   the command in the output's header, with ``--upgrade-package NAME``
+uv pip        the ``uv pip compile`` command in the output's header, likewise
 pylock.toml   no command: the tool that wrote it must be re-run
 ============  ===================================================================
 
@@ -29,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pinaudit.compiled import UV_COMPILE, recompile_line
 from pinaudit.model import Environment, Manifest, ManifestKind
 
 DEFAULT_TIMEOUT = 300.0
@@ -57,10 +59,11 @@ class RelockCommand:
     def merged(self, other: RelockCommand) -> RelockCommand:
         """One command for the packages of both (same lock)."""
         packages = tuple(dict.fromkeys((*self.packages, *other.packages)))
-        return command_for(self.kind, self.lock, packages, self.pip_compile_header)
+        return command_for(self.kind, self.lock, packages, self.compile_command)
 
     @property
-    def pip_compile_header(self) -> str | None:
+    def compile_command(self) -> str | None:
+        """The command that wrote a compiled requirements file (``kind`` None)."""
         return self.hint if self.kind is None else None
 
 
@@ -85,9 +88,14 @@ def command_for(
     kind: ManifestKind | None,
     lock: Path,
     packages: Sequence[str],
-    pip_compile_header: str | None = None,
+    compile_command: str | None = None,
 ) -> RelockCommand:
-    """The re-lock command of ``lock`` (``kind`` None: a pip-compile output)."""
+    """The re-lock command of ``lock``.
+
+    ``kind`` None: a compiled requirements file, re-made by ``compile_command``
+    (the pip-compile or ``uv pip compile`` line of its header) with
+    ``--upgrade-package`` for each package.
+    """
     names = tuple(packages)
     if kind is ManifestKind.UV_LOCK:
         argv = ("uv", "lock", *_flags("--upgrade-package", names))
@@ -113,14 +121,17 @@ def command_for(
             (),
             f"re-run the tool that wrote {lock.name} (e.g. uv export or pip lock)",
         )
-    header = pip_compile_header or ""
+    header = compile_command or ""
     try:
         words = shlex.split(header) if header else []
     except ValueError:
         words = []
+    upgrade = _flags("--upgrade-package", names)
+    if tuple(words[:3]) == UV_COMPILE and len(words) > 3:
+        argv = (*UV_COMPILE, *upgrade, *words[3:])
+        return RelockCommand(None, lock, names, argv, shlex.join(argv), header)
     if words[:1] != ["pip-compile"]:
         words = ["pip-compile"]
-    upgrade = _flags("--upgrade-package", names)
     if len(words) == 1:
         # Without a header there is no telling the options it was compiled with.
         source = lock.with_suffix(".in").name
@@ -166,38 +177,15 @@ def relock_command(environment: Environment, packages: Sequence[str]) -> RelockC
     for manifest in environment.manifests:
         if manifest.kind.is_lock:
             return command_for(manifest.kind, manifest.path, packages)
-        if manifest.generated_by == "pip-compile" and manifest.source is not None:
-            return _pip_compile_command(manifest, packages)
+        if manifest.compiled_from is not None:
+            return _recompile_command(manifest, packages)
     return None
 
 
-def _pip_compile_command(manifest: Manifest, packages: Sequence[str]) -> RelockCommand:
-    header = _compile_header(manifest.path)
-    names = tuple(packages)
-    if header is None:
-        source = manifest.source
-        assert source is not None
-        try:
-            shown = str(source.relative_to(manifest.path.parent))
-        except ValueError:
-            shown = str(source)
-        argv = ("pip-compile", *_flags("--upgrade-package", names), shown)
-        return RelockCommand(None, manifest.path, names, argv, shlex.join(argv))
-    return command_for(None, manifest.path, names, header)
-
-
-def _compile_header(path: Path) -> str | None:
-    """The ``pip-compile ...`` command line an output's header records."""
-    try:
-        with path.open(encoding="utf-8") as stream:
-            head = stream.read(4096)
-    except (OSError, UnicodeDecodeError):
-        return None
-    for line in head.splitlines():
-        stripped = line.lstrip("#").strip()
-        if stripped.startswith("pip-compile ") and "--upgrade-package" not in stripped:
-            return stripped
-    return None
+def _recompile_command(manifest: Manifest, packages: Sequence[str]) -> RelockCommand:
+    source = manifest.compiled_from
+    assert source is not None
+    return command_for(None, manifest.path, packages, recompile_line(manifest, source))
 
 
 def _tail(text: str, lines: int = _TAIL_LINES) -> str:
@@ -263,6 +251,12 @@ def constraint_hint(environment: Environment, name: str, floor: str) -> str:
     if ManifestKind.PIPFILE_LOCK in kinds:
         return f'add {name} = "{floor}" to [packages] of the Pipfile'
     for manifest in environment.manifests:
-        if manifest.generated_by == "pip-compile" and manifest.source is not None:
-            return f"add {wanted} to {manifest.source.name} (or a -c constraints file)"
+        source = manifest.compiled_from
+        if source is not None and source.name == "pyproject.toml":
+            return (
+                f'add "{wanted}" to [project] dependencies in {source.name} '
+                "(or compile with a -c constraints file)"
+            )
+        if source is not None:
+            return f"add {wanted} to {source.name} (or a -c constraints file)"
     return f"add {wanted} to the file that drives the lock"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -80,6 +81,7 @@ def _environ(tmp_path: Path, url: str) -> dict[str, str]:
         "PIPENV_YES": "1",
         "PIPENV_PYTHON": sys.executable,
         "PIP_INDEX_URL": url,
+        "PIP_CONFIG_FILE": os.devnull,
         "NO_COLOR": "1",
     }
 
@@ -271,6 +273,63 @@ def test_pipenv_relock_keeps_the_pipfile_as_the_fix_wrote_it(
     assert "sha256:" + digests["uvicorn-0.14.0-py3-none-any.whl"] in lock_text
     assert pipenv_run("verify").returncode == 0  # the lock's hash matches the Pipfile
     assert not [f for f in outcome.remaining if f.rule.code == "PA1001"]
+
+
+_SEED_IN = "uvicorn>=0.13,<0.14  # the server\nwsproto\n"
+_SEED_PYPROJECT = (
+    '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n\n'
+    '[project]\nname = "seed-app"\nversion = "0.1.0"\n'
+    'dependencies = ["uvicorn>=0.13,<0.14", "wsproto"]\n'
+)
+_COMPILERS = {
+    # pip-compile builds a pyproject.toml's metadata with its backend; the
+    # test index has no setuptools, so the venv's own is used.
+    "pip-compile": ("pip-compile", "--no-build-isolation"),
+    "uv": ("uv", "pip", "compile", "-o", "requirements.txt"),
+}
+
+
+@pytest.mark.parametrize("compiler", ["pip-compile", "uv"])
+@pytest.mark.parametrize("source", ["requirements.in", "pyproject.toml"])
+def test_a_compiled_output_is_fixed_in_its_input_and_recompiled(
+    index: tuple[str, dict[str, str]], tmp_path: Path, compiler: str, source: str
+) -> None:
+    """A compiled requirements file is a lock of its input: the input gets the
+    edit, and the header's own command, with ``--upgrade-package``, re-makes
+    the output (real pip-compile and uv against the loopback index)."""
+    executable = _tool(compiler)
+    url, _ = index
+    environ = _environ(tmp_path, url)
+    project = tmp_path / "app"
+    project.mkdir()
+    text = _SEED_IN if source == "requirements.in" else _SEED_PYPROJECT
+    (project / source).write_text(text, encoding="utf-8")
+    command = [executable, *_COMPILERS[compiler][1:], source]
+    compiled = subprocess.run(
+        command, cwd=project, env=environ, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert compiled.returncode == 0, compiled.stderr
+    output = project / "requirements.txt"
+    assert "uvicorn==0.13.4" in output.read_text(encoding="utf-8").splitlines()
+    header = shlex.join([*_COMPILERS[compiler], source])
+    assert f"#    {header}" in output.read_text(encoding="utf-8")
+
+    outcome, plan, relocked = _fix_and_relock(project, environ, tmp_path)
+    assert outcome.plans == (plan,)
+    upgrade = ["--upgrade-package", "uvicorn"]
+    words = shlex.split(header)
+    at = 3 if compiler == "uv" else 1
+    assert plan.relock == shlex.join([*words[:at], *upgrade, *words[at:]])
+    assert relocked.command.cwd == project
+    assert (project / source).read_text(encoding="utf-8") == text.replace(
+        "uvicorn>=0.13,<0.14", "uvicorn>=0.14,<0.15"
+    )
+    lines = output.read_text(encoding="utf-8").splitlines()
+    assert "uvicorn==0.14.0" in lines and "click==7.0" in lines
+    assert f"#    {header}" in lines, "re-made by the same command, not an upgrading one"
+    assert not [f for f in outcome.remaining if f.rule.code in ("PA1001", "PA0101")]
+    again = run_fix([project], INDEX, TARGETS, environ=environ, write=True, root=tmp_path)
+    assert again.changes == {} and again.remaining == ()
 
 
 def _pipfile_locked(project: Path, name: str) -> str:
