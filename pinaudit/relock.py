@@ -28,7 +28,7 @@ import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from pinaudit.compiled import UV_COMPILE, recompile_line
 from pinaudit.model import Environment, Manifest, ManifestKind
@@ -47,6 +47,9 @@ class RelockCommand:
     argv: tuple[str, ...]
     display: str
     hint: str = ""
+    #: Where a compile command ran, when not in the lock's folder
+    #: (``pip-compile -o requirements/base.txt requirements/base.in`` from the root).
+    folder: Path | None = None
 
     @property
     def tool(self) -> str:
@@ -54,7 +57,7 @@ class RelockCommand:
 
     @property
     def cwd(self) -> Path:
-        return self.lock.parent
+        return self.lock.parent if self.folder is None else self.folder
 
     def merged(self, other: RelockCommand) -> RelockCommand:
         """One command for the packages of both (same lock)."""
@@ -128,8 +131,12 @@ def command_for(
         words = []
     upgrade = _flags("--upgrade-package", names)
     if tuple(words[:3]) == UV_COMPILE and len(words) > 3:
-        argv = (*UV_COMPILE, *upgrade, *words[3:])
-        return RelockCommand(None, lock, names, argv, shlex.join(argv), header)
+        output = _output_of(words[3:])
+        # Without -o, uv prints the result; the file was redirected into.
+        rest = words[3:] if output is not None else [*words[3:], "-o", lock.name]
+        argv = (*UV_COMPILE, *upgrade, *rest)
+        folder = _ran_in(lock, output)
+        return RelockCommand(None, lock, names, argv, shlex.join(argv), header, folder)
     if words[:1] != ["pip-compile"]:
         words = ["pip-compile"]
     if len(words) == 1:
@@ -137,8 +144,37 @@ def command_for(
         source = lock.with_suffix(".in").name
         argv = ("pip-compile", *upgrade, source)
         return RelockCommand(None, lock, names, argv, shlex.join(argv), header)
+    output = _output_of(words[1:])
+    if output is None:
+        sources = [word for word in words[1:] if not word.startswith("-")]
+        output = _default_output(sources[0]) if len(sources) == 1 else None
     argv = (words[0], *upgrade, *_without_default_output(words[1:]))
-    return RelockCommand(None, lock, names, argv, shlex.join(argv), header)
+    folder = _ran_in(lock, output)
+    return RelockCommand(None, lock, names, argv, shlex.join(argv), header, folder)
+
+
+def _output_of(words: Sequence[str]) -> str | None:
+    """The ``-o`` / ``--output-file`` a compile command line names."""
+    for position, word in enumerate(words):
+        if word.startswith("--output-file="):
+            return word.split("=", 1)[1]
+        if word in ("--output-file", "-o") and position + 1 < len(words):
+            return words[position + 1]
+        if word.startswith("-o") and len(word) > 2 and not word.startswith("--"):
+            return word[2:]
+    return None
+
+
+def _ran_in(lock: Path, output: str | None) -> Path | None:
+    """The folder a compile command ran in, when its output, as written, names
+    the lock from a folder above it (None: the lock's own folder)."""
+    if not output or output == "-":
+        return None
+    tail = tuple(part for part in PurePosixPath(output.replace("\\", "/")).parts if part != ".")
+    parts = lock.parts
+    if len(tail) < 2 or len(tail) > len(parts) or parts[-len(tail) :] != tail:
+        return None
+    return Path(*parts[: -len(tail)]) if len(parts) > len(tail) else Path()
 
 
 def _without_default_output(words: list[str]) -> list[str]:

@@ -24,7 +24,7 @@ import pytest
 
 from pinaudit.fix import FixPlan
 from pinaudit.fixrun import FixOutcome, run_fix
-from pinaudit.relock import RelockOutcome
+from pinaudit.relock import RelockOutcome, command_for
 from pinaudit.rulebook import builtin_rules_path, load_rules
 from pinaudit.simpleindex import SimpleIndex
 from pinaudit.targets import make_targets
@@ -330,6 +330,80 @@ def test_a_compiled_output_is_fixed_in_its_input_and_recompiled(
     assert not [f for f in outcome.remaining if f.rule.code in ("PA1001", "PA0101")]
     again = run_fix([project], INDEX, TARGETS, environ=environ, write=True, root=tmp_path)
     assert again.changes == {} and again.remaining == ()
+
+
+@pytest.mark.parametrize("compiler", ["pip-compile", "uv"])
+def test_a_compile_run_from_the_project_root_is_rerun_there(
+    index: tuple[str, dict[str, str]], tmp_path: Path, compiler: str
+) -> None:
+    """The common layout: ``pip-compile --output-file=requirements/base.txt
+    requirements/base.in`` run from the root (by a Makefile); the re-lock runs
+    where the paths in the header make sense."""
+    executable = _tool(compiler)
+    url, _ = index
+    environ = _environ(tmp_path, url)
+    project = tmp_path / "app"
+    (project / "requirements").mkdir(parents=True)
+    (project / "requirements" / "base.in").write_text(_SEED_IN, encoding="utf-8")
+    if compiler == "uv":
+        arguments = ["pip", "compile", "requirements/base.in", "-o", "requirements/base.txt"]
+    else:
+        arguments = ["--output-file=requirements/base.txt", "requirements/base.in"]
+    compiled = subprocess.run(
+        [executable, *arguments],
+        cwd=project,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert compiled.returncode == 0, compiled.stderr
+    output = project / "requirements" / "base.txt"
+    header = output.read_text(encoding="utf-8")
+    assert "uvicorn==0.13.4" in header.splitlines()
+    outcome, _, relocked = _fix_and_relock(project, environ, tmp_path)
+    assert relocked.command.cwd == project
+    assert "uvicorn==0.14.0" in output.read_text(encoding="utf-8").splitlines()
+    assert not (project / "requirements" / "requirements").exists()
+    assert not [f for f in outcome.remaining if f.rule.code in ("PA1001", "PA0101")]
+
+
+@pytest.mark.parametrize(
+    ("lock", "header", "cwd"),
+    [
+        ("/r/requirements/base.txt", "pip-compile requirements/base.in", "/r"),
+        ("/r/requirements/base.txt", "pip-compile --output-file=requirements/base.txt x.in", "/r"),
+        ("/r/requirements/base.txt", "pip-compile -o base.txt base.in", "/r/requirements"),
+        ("/r/requirements/base.txt", "pip-compile base.in", "/r/requirements"),
+        (
+            "/r/requirements/base.txt",
+            "pip-compile -o /elsewhere/base.txt base.in",
+            "/r/requirements",
+        ),
+        ("requirements/base.txt", "pip-compile requirements/base.in", "."),
+        ("/r/a/req.txt", "uv pip compile a/req.in -o a/req.txt", "/r"),
+        ("/r/a/req.txt", "uv pip compile req.in -o req.txt", "/r/a"),
+    ],
+)
+def test_a_compile_reruns_in_the_folder_its_header_ran_in(lock: str, header: str, cwd: str) -> None:
+    command = command_for(None, Path(lock), ["uvicorn"], header)
+    assert command.cwd == Path(cwd)
+    assert command.merged(command).cwd == Path(cwd)
+
+
+def test_a_uv_header_without_output_file_writes_the_file_back() -> None:
+    command = command_for(None, Path("/r/req.txt"), ["uvicorn"], "uv pip compile req.in")
+    assert command.argv == (
+        "uv",
+        "pip",
+        "compile",
+        "--upgrade-package",
+        "uvicorn",
+        "req.in",
+        "-o",
+        "req.txt",
+    )
 
 
 def _pipfile_locked(project: Path, name: str) -> str:
