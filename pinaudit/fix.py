@@ -455,7 +455,7 @@ def _move_package(
 def _is_upgrade(bad: SpecifierSet, version: Version) -> bool:
     from pinaudit.ranges import bad_range
 
-    below = SpecifierSet(f"<{version}", prereleases=True).to_range()
+    below = SpecifierSet(f"<{version.public}", prereleases=True).to_range()
     return bad_range(bad).is_subset(below)
 
 
@@ -503,10 +503,14 @@ def _choose_version(
 
 
 def _bad_for_move(old: Version | None, new: Version) -> SpecifierSet:
-    """The range an extra move must leave: everything below (or above) the new release."""
+    """The range an extra move must leave: everything below (or above) the new release.
+
+    Bounded by the public version: ``<`` and ``>`` take no local label, and
+    neither admits a local build of the bound itself (``2.7.0+cu128``).
+    """
     if old is not None and new < old:
-        return SpecifierSet(f">{new}")
-    return SpecifierSet(f"<{new}")
+        return SpecifierSet(f">{new.public}")
+    return SpecifierSet(f"<{new.public}")
 
 
 # -- plans -------------------------------------------------------------------------

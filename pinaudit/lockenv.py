@@ -88,6 +88,8 @@ def _workspace_members(root: Path) -> list[Path]:
             candidates = sorted(root.glob(glob.rstrip("/")))
         except (ValueError, NotImplementedError):
             continue  # empty or absolute: the pyproject's parse reports it
+        except (IndexError, OSError):
+            continue  # "." (the root, a member anyway) or a name the OS refuses
         for candidate in candidates:
             pyproject = candidate / "pyproject.toml"
             if pyproject.is_file() and candidate.absolute() != root.absolute():

@@ -131,7 +131,7 @@ def move_specifier(text: str, target: Version, bad_specifier: SpecifierSet) -> s
     bad = bad_range(bad_specifier)
     if _admits(text, target, bad) and text.strip():
         return text
-    below = SpecifierSet(f"<{target}", prereleases=True).to_range()
+    below = SpecifierSet(f"<{target.public}", prereleases=True).to_range()
     upgrade = bad.is_subset(below)
     pieces: list[str] = []
     position = 0
@@ -260,7 +260,7 @@ def move_poetry_constraint(text: str, target: Version, bad_specifier: SpecifierS
     bad = bad_range(bad_specifier)
     if text.strip() and _poetry_admits(text, target, bad):
         return text
-    below = SpecifierSet(f"<{target}", prereleases=True).to_range()
+    below = SpecifierSet(f"<{target.public}", prereleases=True).to_range()
     upgrade = bad.is_subset(below)
     stripped = text.strip()
     if not stripped or _POETRY_ANY.match(stripped):

@@ -129,6 +129,24 @@ def test_unusable_workspace_globs_are_reported_and_the_rest_still_read(tmp_path:
     assert member / "pyproject.toml" in {m.path for m in environment.manifests}
 
 
+@pytest.mark.parametrize("pattern", [".", "./", "x" * 300, "libs/" + "y" * 300 + "/*"])
+def test_member_patterns_pathlib_cannot_expand_are_passed_over(
+    tmp_path: Path, pattern: str
+) -> None:
+    """``.`` (the root, a member anyway) made pathlib raise IndexError, and a
+    name longer than the OS allows raised OSError; found by damaging the corpus."""
+    project, member = _uv_workspace(tmp_path)
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    pyproject.write_text(
+        text.replace('members = ["libs/*"]', f'members = ["{pattern}", "libs/*"]'),
+        encoding="utf-8",
+    )
+    result = check_paths([project], RULES.index(), make_targets())
+    (environment,) = result.environments
+    assert member / "pyproject.toml" in {m.path for m in environment.manifests}
+
+
 def test_a_tool_key_that_is_no_table_does_not_stop_the_workspace_lookup(tmp_path: Path) -> None:
     project = _uv_project(tmp_path)
     pyproject = project / "pyproject.toml"

@@ -142,3 +142,23 @@ def test_unknown_requirements_of_the_remedy_are_said(tmp_path: Path) -> None:
         "the requirements of uvicorn 0.14.0 are not in the lock and unknown offline; "
         "the re-lock resolves them" in plan.summary
     )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "inside", "outside"),
+    [
+        ("2.6.0+cu126", "2.7.0+cu128", "2.6.0+cu126", "2.7.0+cu128"),
+        ("2.7.0+cu128", "2.6.0+cu126", "2.7.0+cu128", "2.6.0+cu126"),
+        (None, "2.7.0+cu128", "2.6.0", "2.7.0+cu128"),
+    ],
+)
+def test_a_move_to_a_local_build_leaves_the_old_one_behind(
+    old: str | None, new: str, inside: str, outside: str
+) -> None:
+    """A resolver move between local builds (torch from a CUDA index) once
+    raised InvalidSpecifier: ``<2.7.0+cu128`` is not a specifier."""
+    from pinaudit.fix import _bad_for_move
+
+    bad = _bad_for_move(None if old is None else Version(old), Version(new))
+    assert bad.contains(inside, prereleases=True)
+    assert not bad.contains(outside, prereleases=True)

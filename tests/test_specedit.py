@@ -149,3 +149,11 @@ def test_poetry_moves_always_admit_the_target_and_leave_the_bad_range(
 )
 def test_pipfile_versions_keep_their_spelling(written: str, expected: str) -> None:
     assert move_bare_version(written, Version("0.14.0"), SpecifierSet("<0.14.0")) == expected
+
+
+@pytest.mark.parametrize("target", ["2.7.0+cu128", "2.7.0"])
+def test_a_local_target_is_bounded_by_its_public_version(target: str) -> None:
+    """``<2.7.0+cu128`` is no specifier; a torch build from a CUDA index is a
+    real target.  The edit is made or declined, never raised."""
+    moved = move_specifier(">=2.5,<2.7", Version(target), SpecifierSet("<2.7"))
+    assert moved is None or SpecifierSet(moved).contains(target)
