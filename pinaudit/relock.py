@@ -12,7 +12,8 @@ pdm.lock      ``pdm update NAME`` (run as ``pdm update --no-sync NAME``)
 Pipfile.lock  ``pipenv lock``: the whole lock, from the Pipfile as edited
 pip-compile   the command in the output's header, with ``--upgrade-package NAME``
 uv pip        the ``uv pip compile`` command in the output's header, likewise
-pylock.toml   no command: the tool that wrote it must be re-run
+pylock.toml   the ``uv pip compile`` command in its header, likewise; else
+              no command: the tool that wrote it must be re-run
 ============  ===================================================================
 
 Running happens only when asked (``run_fix(..., relock=True)`` with ``write``),
@@ -66,8 +67,9 @@ class RelockCommand:
 
     @property
     def compile_command(self) -> str | None:
-        """The command that wrote a compiled requirements file (``kind`` None)."""
-        return self.hint if self.kind is None else None
+        """The command that wrote a compiled output (``kind`` None: requirements;
+        or a pylock.toml that ``uv pip compile`` wrote)."""
+        return self.hint if self.kind in (None, ManifestKind.PYLOCK) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +99,8 @@ def command_for(
 
     ``kind`` None: a compiled requirements file, re-made by ``compile_command``
     (the pip-compile or ``uv pip compile`` line of its header) with
-    ``--upgrade-package`` for each package.
+    ``--upgrade-package`` for each package; a pylock.toml whose header is a
+    ``uv pip compile`` line is re-made the same way.
     """
     names = tuple(packages)
     if kind is ManifestKind.UV_LOCK:
@@ -116,14 +119,6 @@ def command_for(
         # an edit to the Pipfile, pipenv's own workflow is ``pipenv lock``.
         argv = ("pipenv", "lock")
         return RelockCommand(kind, lock, names, argv, shlex.join(argv))
-    if kind is ManifestKind.PYLOCK:
-        return RelockCommand(
-            kind,
-            lock,
-            names,
-            (),
-            f"re-run the tool that wrote {lock.name} (e.g. uv export or pip lock)",
-        )
     header = compile_command or ""
     try:
         words = shlex.split(header) if header else []
@@ -136,7 +131,15 @@ def command_for(
         rest = words[3:] if output is not None else [*words[3:], "-o", lock.name]
         argv = (*UV_COMPILE, *upgrade, *rest)
         folder = _ran_in(lock, output)
-        return RelockCommand(None, lock, names, argv, shlex.join(argv), header, folder)
+        return RelockCommand(kind, lock, names, argv, shlex.join(argv), header, folder)
+    if kind is ManifestKind.PYLOCK:
+        return RelockCommand(
+            kind,
+            lock,
+            names,
+            (),
+            f"re-run the tool that wrote {lock.name} (e.g. uv export or pip lock)",
+        )
     if words[:1] != ["pip-compile"]:
         words = ["pip-compile"]
     if len(words) == 1:
@@ -212,7 +215,7 @@ def relock_command(environment: Environment, packages: Sequence[str]) -> RelockC
     """The command that re-locks ``environment`` for ``packages``, if it has a lock."""
     for manifest in environment.manifests:
         if manifest.kind.is_lock:
-            return command_for(manifest.kind, manifest.path, packages)
+            return command_for(manifest.kind, manifest.path, packages, manifest.compile_command)
         if manifest.compiled_from is not None:
             return _recompile_command(manifest, packages)
     return None

@@ -369,6 +369,44 @@ def test_a_compile_run_from_the_project_root_is_rerun_there(
     assert not [f for f in outcome.remaining if f.rule.code in ("PA1001", "PA0101")]
 
 
+def test_a_pylock_written_by_uv_pip_compile_is_recompiled(
+    index: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    """uv writes PEP 751 locks too (``uv pip compile -o pylock.toml``); its
+    header's command, with ``--upgrade-package``, re-makes the lock."""
+    uv = _tool("uv")
+    url, _ = index
+    environ = _environ(tmp_path, url)
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(_SEED_PYPROJECT, encoding="utf-8")
+    compiled = subprocess.run(
+        [uv, "pip", "compile", "pyproject.toml", "-o", "pylock.toml"],
+        cwd=project,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert compiled.returncode == 0, compiled.stderr
+    lock = project / "pylock.toml"
+    assert _pylocked(lock, "uvicorn") == ["0.13.4"]
+    outcome, plan, relocked = _fix_and_relock(project, environ, tmp_path)
+    assert plan.relock == "uv pip compile --upgrade-package uvicorn pyproject.toml -o pylock.toml"
+    assert relocked.command.cwd == project
+    assert _pylocked(lock, "uvicorn") == ["0.14.0"]
+    assert "uv pip compile pyproject.toml -o pylock.toml" in lock.read_text(encoding="utf-8")
+    assert not [f for f in outcome.remaining if f.rule.code in ("PA1001", "PA0101")]
+
+
+def _pylocked(lock: Path, name: str) -> list[str]:
+    import tomllib
+
+    data = tomllib.loads(lock.read_text(encoding="utf-8"))
+    return [pkg["version"] for pkg in data.get("packages", []) if pkg["name"] == name]
+
+
 @pytest.mark.parametrize(
     ("lock", "header", "cwd"),
     [

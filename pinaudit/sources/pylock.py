@@ -31,6 +31,7 @@ from typing import Any
 
 from packaging.pylock import Pylock, PylockUnsupportedVersionError, PylockValidationError
 
+from pinaudit.compiled import read_compile_header
 from pinaudit.locator import TomlMap
 from pinaudit.model import Dependency, Manifest, ManifestKind
 from pinaudit.sources.registry import (
@@ -138,10 +139,13 @@ def parse_pylock(source: SourceText, *, validate: bool = True) -> Manifest:
         )
     if validate and lock_version.strip() in ("1", "1.0"):
         _validate(context, data, located)
+    header = read_compile_header(source.text, source.path)
+    compiled = header.command if header.tool == "uv" else None
     return context.manifest(
         source,
         ManifestKind.PYLOCK,
         dependencies,
         generated_by="pylock",
         requires_python=data.get("requires-python"),
+        compile_command=compiled,
     )

@@ -235,6 +235,7 @@ class FileContext:
         comments: tuple[Comment, ...] = (),
         requires_python: object = None,
         locked_groups: frozenset[str] | None = None,
+        compile_command: str | None = None,
     ) -> Manifest:
         return Manifest(
             path=self.path,
@@ -245,6 +246,7 @@ class FileContext:
             generated_by=generated_by,
             requires_python=python_specifier(requires_python),
             locked_groups=locked_groups,
+            compile_command=compile_command,
         )
 
 
