@@ -93,11 +93,22 @@ def _tool(name: str) -> str:
     return found
 
 
-def _locked(lock: Path, name: str) -> list[str]:
+def _lock_with(
+    argv: list[str], project: Path, environ: dict[str, str], timeout: float = 120
+) -> None:
+    """Run a locker or compiler the way a user would; it must succeed."""
+    done = subprocess.run(
+        argv, cwd=project, env=environ, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _locked(lock: Path, name: str, table: str = "package") -> list[str]:
+    """The versions of ``name`` in a TOML lock (``packages`` in a pylock.toml)."""
     import tomllib
 
     data = tomllib.loads(lock.read_text(encoding="utf-8"))
-    return [pkg["version"] for pkg in data.get("package", []) if pkg["name"] == name]
+    return [pkg["version"] for pkg in data.get(table, []) if pkg["name"] == name]
 
 
 def _fix_and_relock(
@@ -126,16 +137,7 @@ def test_uv_relock_moves_the_lock_to_the_fix(
         'dependencies = [\n    "uvicorn>=0.13,<0.14",  # the server\n    "wsproto",\n]\n',
         encoding="utf-8",
     )
-    locked = subprocess.run(
-        [uv, "lock"],
-        cwd=project,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert locked.returncode == 0, locked.stderr
+    _lock_with([uv, "lock"], project, environ)
     assert _locked(project / "uv.lock", "uvicorn") == ["0.13.4"]
     assert _locked(project / "uv.lock", "wsproto") == ["1.0.0"]
     outcome, plan, relocked = _fix_and_relock(project, environ, tmp_path)
@@ -177,16 +179,7 @@ def test_poetry_relock_moves_the_lock_to_the_fix(
         'priority = "primary"\n'
     )
     (project / "pyproject.toml").write_text(manifest, encoding="utf-8")
-    locked = subprocess.run(
-        [poetry, "lock", "--no-interaction"],
-        cwd=project,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert locked.returncode == 0, locked.stdout + locked.stderr
+    _lock_with([poetry, "lock", "--no-interaction"], project, environ)
     assert _locked(project / "poetry.lock", "uvicorn") == ["0.13.4"]
     assert _locked(project / "poetry.lock", "wsproto") == ["1.0.0"]
     outcome, plan, relocked = _fix_and_relock(project, environ, tmp_path)
@@ -217,10 +210,7 @@ def test_pdm_relock_moves_the_lock_to_the_fix(
         f'[[tool.pdm.source]]\nname = "pypi"\nurl = "{url}"\n'
     )
     (project / "pyproject.toml").write_text(manifest, encoding="utf-8")
-    locked = subprocess.run(
-        [pdm, "lock"], cwd=project, env=environ, capture_output=True, text=True, timeout=120
-    )
-    assert locked.returncode == 0, locked.stdout + locked.stderr
+    _lock_with([pdm, "lock"], project, environ)
     assert _locked(project / "pdm.lock", "uvicorn") == ["0.13.4"]
     assert _locked(project / "pdm.lock", "wsproto") == ["1.0.0"]
     outcome, plan, relocked = _fix_and_relock(project, environ, tmp_path)
@@ -304,11 +294,7 @@ def test_a_compiled_output_is_fixed_in_its_input_and_recompiled(
     project.mkdir()
     text = _SEED_IN if source == "requirements.in" else _SEED_PYPROJECT
     (project / source).write_text(text, encoding="utf-8")
-    command = [executable, *_COMPILERS[compiler][1:], source]
-    compiled = subprocess.run(
-        command, cwd=project, env=environ, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert compiled.returncode == 0, compiled.stderr
+    _lock_with([executable, *_COMPILERS[compiler][1:], source], project, environ)
     output = project / "requirements.txt"
     assert "uvicorn==0.13.4" in output.read_text(encoding="utf-8").splitlines()
     header = shlex.join([*_COMPILERS[compiler], source])
@@ -349,16 +335,7 @@ def test_a_compile_run_from_the_project_root_is_rerun_there(
         arguments = ["pip", "compile", "requirements/base.in", "-o", "requirements/base.txt"]
     else:
         arguments = ["--output-file=requirements/base.txt", "requirements/base.in"]
-    compiled = subprocess.run(
-        [executable, *arguments],
-        cwd=project,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert compiled.returncode == 0, compiled.stderr
+    _lock_with([executable, *arguments], project, environ)
     output = project / "requirements" / "base.txt"
     header = output.read_text(encoding="utf-8")
     assert "uvicorn==0.13.4" in header.splitlines()
@@ -380,31 +357,15 @@ def test_a_pylock_written_by_uv_pip_compile_is_recompiled(
     project = tmp_path / "app"
     project.mkdir()
     (project / "pyproject.toml").write_text(_SEED_PYPROJECT, encoding="utf-8")
-    compiled = subprocess.run(
-        [uv, "pip", "compile", "pyproject.toml", "-o", "pylock.toml"],
-        cwd=project,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert compiled.returncode == 0, compiled.stderr
+    _lock_with([uv, "pip", "compile", "pyproject.toml", "-o", "pylock.toml"], project, environ)
     lock = project / "pylock.toml"
-    assert _pylocked(lock, "uvicorn") == ["0.13.4"]
+    assert _locked(lock, "uvicorn", "packages") == ["0.13.4"]
     outcome, plan, relocked = _fix_and_relock(project, environ, tmp_path)
     assert plan.relock == "uv pip compile --upgrade-package uvicorn pyproject.toml -o pylock.toml"
     assert relocked.command.cwd == project
-    assert _pylocked(lock, "uvicorn") == ["0.14.0"]
+    assert _locked(lock, "uvicorn", "packages") == ["0.14.0"]
     assert "uv pip compile pyproject.toml -o pylock.toml" in lock.read_text(encoding="utf-8")
     assert not [f for f in outcome.remaining if f.rule.code in ("PA1001", "PA0101")]
-
-
-def _pylocked(lock: Path, name: str) -> list[str]:
-    import tomllib
-
-    data = tomllib.loads(lock.read_text(encoding="utf-8"))
-    return [pkg["version"] for pkg in data.get("packages", []) if pkg["name"] == name]
 
 
 @pytest.mark.parametrize(
