@@ -20,7 +20,7 @@ from pinaudit.model import Environment, ManifestKind, Problem
 from pinaudit.ranges import Relation
 from pinaudit.rulebook import Match, Rule
 from pinaudit.targets import Target
-from pinaudit.textfile import read_source
+from pinaudit.textfile import missing_reason, read_source
 
 #: Internal checks that run unless deselected (``--ignore PA0101``).
 DEFAULT_INTERNAL: frozenset[str] = frozenset({LOCK_DRIFT.code})
@@ -196,9 +196,9 @@ def check_paths(
     jobs: int | None = None,
 ) -> CheckResult:
     missing = [
-        Problem(path, "no such file or directory", code="missing-path")
+        Problem(path, reason, code="missing-path")
         for path in paths
-        if not path.exists()
+        if (reason := missing_reason(path)) is not None
     ]
     result = check_files(
         discover(paths, exclude),

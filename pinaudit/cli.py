@@ -30,6 +30,7 @@ from pinaudit.report import ExitCode, Policy, Report, kind_label
 from pinaudit.rulebook import Rule, RuleSet, Severity, builtin_rules_path, load_rules
 from pinaudit.rulecache import Pending, RuleIndex, load_cached_records, pending
 from pinaudit.targets import DEFAULT_PYTHONS, Target, make_targets
+from pinaudit.textfile import missing_reason
 
 if TYPE_CHECKING:
     from pinaudit.baseline import Entry
@@ -1099,9 +1100,9 @@ def rules_validate(paths: tuple[Path, ...]) -> None:
       pinaudit rules validate rules/
       pinaudit rules validate our-rules/http.toml our-rules/data.toml
     """
-    missing = [path for path in paths if not path.exists()]
-    loaded = load_rules([path for path in paths if path.exists()])
-    problems = [Problem(path, "no such file or directory", code="missing-path") for path in missing]
+    missing = {path: reason for path in paths if (reason := missing_reason(path)) is not None}
+    loaded = load_rules([path for path in paths if path not in missing])
+    problems = [Problem(path, reason, code="missing-path") for path, reason in missing.items()]
     _report_rule_problems([*problems, *loaded.problems])
     count = len(loaded.rules)
     click.echo(f"{count} rule{'s' if count != 1 else ''} valid.")

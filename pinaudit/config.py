@@ -24,6 +24,7 @@ from typing import Any
 from pinaudit.model import Problem
 from pinaudit.render import OUTPUT_FORMATS
 from pinaudit.rulebook import Severity
+from pinaudit.textfile import folder_exists
 
 CONFIG_NAME = "pinaudit.toml"
 PYPROJECT = "pyproject.toml"
@@ -178,7 +179,7 @@ def _pyproject_section(path: Path) -> bool:
 
 def find_config(start: Path) -> Path | None:
     """The settings file that governs ``start``: the nearest folder upwards with one."""
-    folder = start if start.is_dir() else start.parent
+    folder = start if folder_exists(start) else start.parent
     folder = folder.resolve()
     for candidate in (folder, *folder.parents):
         own = candidate / CONFIG_NAME

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from pinaudit.model import ManifestKind
+from pinaudit.textfile import file_exists, folder_exists
 
 SKIPPED_DIRS = frozenset(
     {
@@ -72,7 +73,7 @@ def kind_for(path: Path) -> ManifestKind | None:
     folder = path.absolute().parent.name.lower()
     if lowered.endswith((".txt", ".in")) and folder in _REQUIREMENT_FOLDERS:
         return ManifestKind.REQUIREMENTS
-    if lowered.endswith(".in") and path.with_suffix(".txt").is_file():
+    if lowered.endswith(".in") and file_exists(path.with_suffix(".txt")):
         return ManifestKind.REQUIREMENTS  # a pip-compile source next to its output
     return None
 
@@ -151,12 +152,12 @@ def discover(paths: Iterable[Path], exclude: Sequence[str] = ()) -> list[tuple[P
     """Manifest files under ``paths``, each once, in a stable order."""
     found: dict[Path, ManifestKind] = {}
     for path in paths:
-        if path.is_file():
+        if file_exists(path):
             kind = kind_for(path)
             if kind is not None and not _excluded(path, exclude):
                 found.setdefault(path, kind)
             continue
-        if not path.is_dir():
+        if not folder_exists(path):
             continue
         listing = _git_listing(path)
         if listing is not None:

@@ -25,7 +25,7 @@ from pinaudit.model import (
     Problem,
     Role,
 )
-from pinaudit.textfile import SourceText, UnreadableFile
+from pinaudit.textfile import SourceText, UnreadableFile, file_exists
 
 Reader = Callable[[Path], SourceText]
 
@@ -66,7 +66,7 @@ class ManifestLoader:
         real = self.resolve(path)
         found = self.files.get(real)
         if found is None:
-            found = self.files[real] = path.is_file()
+            found = self.files[real] = file_exists(path)
         return found
 
     def resolve(self, path: Path) -> Path:
@@ -198,7 +198,7 @@ def _compile_driver(manifest: Manifest) -> tuple[Path, ManifestKind] | None:
     """
     source = manifest.compiled_from
     # The parser resolves the header's input path as the compiler saw it.
-    if source is None or not source.is_file():
+    if source is None or not file_exists(source):
         return None
     if source.name == "pyproject.toml":
         return source, ManifestKind.PYPROJECT

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from pinaudit.textfile import file_exists
+
 #: What a message shows in place of a secret.
 MASK = "****"
 
@@ -101,7 +103,7 @@ def netrc_credentials(host: str, environ: Mapping[str, str]) -> Credentials | No
     for credentials).
     """
     for path in netrc_files(environ):
-        if not path.is_file():
+        if not file_exists(path):
             continue
         try:
             entry = netrc.netrc(str(path)).authenticators(host)

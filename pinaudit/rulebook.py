@@ -25,6 +25,7 @@ from packaging.version import InvalidVersion, Version
 
 from pinaudit.model import Problem
 from pinaudit.ranges import bad_range
+from pinaudit.textfile import folder_exists
 
 RULE_CODE = re.compile(r"^[A-Z][A-Z0-9]*[0-9]{3,}$")
 RULE_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -606,7 +607,7 @@ def load_rule_text(text: str, path: Path) -> RuleSet:
 
 def rule_files(paths: Iterable[Path]) -> Iterator[Path]:
     for path in paths:
-        if path.is_dir():
+        if folder_exists(path):
             yield from sorted(path.rglob("*.toml"))
         else:
             yield path

@@ -17,6 +17,33 @@ UTF8_BOM = b"\xef\xbb\xbf"
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 
 
+# Paths named inside files (``-r``, a compile header) or on the command line
+# can be anything: pathlib's tests raise for a name the OS refuses (too long,
+# ENAMETOOLONG) where a missing file is just False.  These say "not there".
+
+
+def file_exists(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def folder_exists(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def missing_reason(path: Path) -> str | None:
+    """Why ``path`` cannot be checked, or None when it exists."""
+    try:
+        return None if path.exists() else "no such file or directory"
+    except OSError as error:
+        return (error.strerror or str(error)).lower()
+
+
 @dataclass(frozen=True, slots=True)
 class SourceText:
     """A decoded file, with whether it began with a UTF-8 BOM so a fix writes one back."""
