@@ -250,6 +250,19 @@ def test_a_file_hash_that_is_no_string_is_skipped(name: str, kind: ManifestKind)
     hash(pillow)  # a list in the tuple raised TypeError
 
 
+@pytest.mark.parametrize("groups", ["[{}]", '["main", []]', "[1]"])
+def test_a_poetry_group_that_is_no_name_leaves_the_marker_unknown(groups: str) -> None:
+    """Lock 2.1 keys markers by group; a group that is a table once raised
+    TypeError (unhashable) while looking its marker up (found by fuzzing)."""
+    text = (
+        '[metadata]\nlock-version = "2.1"\n\n[[package]]\nname = "pillow"\n'
+        f'version = "10.4.0"\ngroups = {groups}\nmarkers = {{main = "os_name == \'nt\'"}}\n'
+    )
+    manifest = parse(source_of(text, "poetry.lock"), ManifestKind.POETRY_LOCK)
+    (pillow,) = manifest.dependencies
+    assert pillow.marker is None
+
+
 def test_poetry_locked_dependencies() -> None:
     path = FORMATS / "poetry" / "poetry.lock"
     packages = {p.name: p for p in poetry_lock.locked_dependencies(decode(path, path.read_bytes()))}

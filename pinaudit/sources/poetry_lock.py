@@ -97,7 +97,7 @@ def _marker_text(package: Mapping[str, Any]) -> str | None:
         # Lock 2.1: one marker per group.  Unconditional in any group without one.
         groups = package.get("groups")
         names = groups if isinstance(groups, list) and groups else list(markers)
-        texts = [markers.get(name) for name in names]
+        texts = [markers.get(name) if isinstance(name, str) else None for name in names]
         if not texts or any(not isinstance(text, str) for text in texts):
             return None
         unique = list(dict.fromkeys(texts))
