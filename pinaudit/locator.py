@@ -451,6 +451,7 @@ class TomlMap:
 
     __slots__ = (
         "_aot",
+        "_dotted",
         "_element_at",
         "_expanded",
         "_extent",
@@ -485,6 +486,9 @@ class TomlMap:
         # element path -> (end of its header, the array's key names).
         self._regions: dict[PathKey, tuple[int, tuple[str, ...]]] = {}
         self._element_at: dict[int, PathKey] = {}
+        # Tables that only dotted keys make (``requests.version = "^2"`` makes
+        # ``requests``): they have no statement of their own to find.
+        self._dotted: set[PathKey] = set()
         self._scan()
 
     # -- building -----------------------------------------------------------
@@ -540,6 +544,8 @@ class TomlMap:
                 if end == -1:
                     end, kind = _value_end(text, value_start, triple_free)
                 nodes[table + parts] = (match.start(_RUN_KEY + shift), value_start, end, kind)
+                if len(parts) > 1:
+                    self._note_dotted(table, parts)
                 pos = last_end = end
                 continue
             if group == _RUN_END:
@@ -664,7 +670,10 @@ class TomlMap:
                 del self._pending[table]
                 return False
             key = match.group(2)
-            path = table + (_KEY_CACHE.get(key) or key_parts(key))
+            parts = _KEY_CACHE.get(key) or key_parts(key)
+            path = table + parts
+            if len(parts) > 1:
+                self._note_dotted(table, parts)
             if group == 3:
                 value_start = match.start(3)
                 pos = match.end()
@@ -705,8 +714,29 @@ class TomlMap:
                 raise LocatorError(f"cannot read an inline-table key at offset {pos}")
             value_start = pair.end()
             value_end, value_kind = _value_end(text, value_start, triple_free)
-            nodes[path + key_parts(pair.group(1))] = (pos, value_start, value_end, value_kind)
+            parts = key_parts(pair.group(1))
+            nodes[path + parts] = (pos, value_start, value_end, value_kind)
+            if len(parts) > 1:
+                self._note_dotted(path, parts)
             pos = value_end
+
+    def _note_dotted(self, table: PathKey, parts: tuple[str, ...]) -> None:
+        for cut in range(1, len(parts)):
+            self._dotted.add(table + parts[:cut])
+
+    def _implicit_table(self, path: PathKey) -> tuple[int, int, int, int] | None:
+        """The table dotted keys make, from its first key to the end of its last
+        value (indexed by then: asking for it read its whole enclosing table)."""
+        if path not in self._dotted:
+            return None
+        width = len(path)
+        inside = [node for key, node in self._nodes.items() if key[:width] == path]
+        if not inside:
+            return None
+        start = min(node[0] for node in inside)
+        node = (start, start, max(node[2] for node in inside), ValueKind.TABLE)
+        self._nodes[path] = node
+        return node
 
     # -- asking -------------------------------------------------------------
 
@@ -732,7 +762,7 @@ class TomlMap:
             ):
                 self._expand(prefix, parent)
                 return self._raw(path)
-        return None
+        return self._implicit_table(path)
 
     def get(self, *path: str | int) -> Located | None:
         """Where the value at ``path`` is written, or None if the text has none there."""

@@ -161,6 +161,39 @@ def test_key_start_covers_the_whole_entry() -> None:
     assert element is not None and element.key_start == element.start
 
 
+@pytest.mark.parametrize(
+    ("text", "path", "written"),
+    [
+        (
+            '[tool.poetry.dependencies]\npython = "^3.11"\nuvicorn.version = "0.13.4"\n'
+            'uvicorn.optional = false\nwsproto = "1.0"\n',
+            ("tool", "poetry", "dependencies", "uvicorn"),
+            'uvicorn.version = "0.13.4"\nuvicorn.optional = false',
+        ),
+        (
+            'tool.poetry.dependencies.uvicorn = "0.13.4"\n',
+            ("tool", "poetry", "dependencies"),
+            'tool.poetry.dependencies.uvicorn = "0.13.4"',
+        ),
+        (
+            '[packages]\nrequests = {extras.socks = true, version = "*"}\n',
+            ("packages", "requests", "extras"),
+            "extras.socks = true",
+        ),
+    ],
+)
+def test_a_table_made_by_dotted_keys_is_located(
+    text: str, path: tuple[str, ...], written: str
+) -> None:
+    """Dotted keys make a table with no statement of its own; it was 'cannot
+    locate' (found by fuzzing), so its dependency went unchecked."""
+    assert tomli.loads(text)  # valid TOML
+    node = TomlMap(text).get(*path)
+    assert node is not None and node.kind is ValueKind.TABLE
+    assert text[node.key_start : node.end] == written
+    assert TomlMap(text).get(*path, "nothing") is None
+
+
 def test_array_element_extent_includes_its_sub_tables() -> None:
     located = TomlMap(TRICKY)
     first = located.get("package", 0)

@@ -17,13 +17,17 @@ from hypothesis import strategies as st
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from pinaudit.check import check_paths
+from pinaudit.fixrun import run_fix
 from pinaudit.model import Dependency, Manifest, ManifestKind, Role
 from pinaudit.poetry_constraints import to_specifier
+from pinaudit.rulebook import builtin_rules_path, load_rules
 from pinaudit.sources import pdm_lock, poetry_lock, uv_lock
 from pinaudit.sources.pipfile import parse_pipfile, parse_pipfile_lock
 from pinaudit.sources.pylock import parse_pylock
 from pinaudit.sources.pyproject import parse_pyproject, resolve_dependency_groups
 from pinaudit.sources.registry import kind_for, parse
+from pinaudit.targets import make_targets
 from pinaudit.textfile import SourceText, decode
 
 FORMATS = Path(__file__).parent / "fixtures" / "formats"
@@ -261,6 +265,26 @@ def test_a_poetry_group_that_is_no_name_leaves_the_marker_unknown(groups: str) -
     manifest = parse(source_of(text, "poetry.lock"), ManifestKind.POETRY_LOCK)
     (pillow,) = manifest.dependencies
     assert pillow.marker is None
+
+
+def test_a_poetry_dependency_written_with_dotted_keys_is_read_and_fixed(tmp_path: Path) -> None:
+    text = (
+        '[tool.poetry]\nname = "x"\n\n[tool.poetry.dependencies]\npython = "^3.11"\n'
+        'uvicorn.version = "0.13.4"\nuvicorn.optional = false\nwsproto.version = "1.0.0"\n'
+    )
+    (tmp_path / "pyproject.toml").write_text(text, encoding="utf-8")
+    rules = load_rules([builtin_rules_path()])
+    result = check_paths([tmp_path], rules.index(), make_targets())
+    assert result.problems == ()
+    (finding,) = result.findings
+    assert (finding.rule.code, finding.primary.location.line) == ("PA1001", 6)
+    outcome = run_fix(
+        [tmp_path], rules.index(), make_targets(), environ={}, write=True, root=tmp_path
+    )
+    assert outcome.remaining == ()
+    assert (tmp_path / "pyproject.toml").read_text(encoding="utf-8") == text.replace(
+        '"0.13.4"', '"0.14.0"'
+    )
 
 
 def test_poetry_locked_dependencies() -> None:
