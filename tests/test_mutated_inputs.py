@@ -4,7 +4,10 @@ Each case copies one project (its manifests and locks, side by side as they
 were found), damages a few lines the way hand edits and bad merges do (a
 string turned into a list or a number, a line dropped or doubled, a character
 lost, a requirement line where it does not belong) and runs ``check`` and a
-dry-run ``fix`` over it.  Nothing may raise, and every problem and finding
+dry-run ``fix`` over it.  Some TOML files are instead damaged in their
+structure: parsed, a value swapped for one of another type (or dropped, or
+wrapped in a list), and written back as valid TOML in inline form, which is
+what reaches the parsers' deeper code.  Nothing may raise, and every problem and finding
 must point at a line of a file that exists.  The damage is seeded, so a
 failure names a case that can be re-run.  Mutating the real corpus this way
 found a crash: a ``hash`` that was a list made a lock entry unhashable.
@@ -12,12 +15,16 @@ found a crash: a ``hash`` that was a list made a lock entry unhashable.
 
 from __future__ import annotations
 
+import copy
+import datetime
 import json
 import random
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+import tomli
 
 from pinaudit.check import check_paths
 from pinaudit.fixrun import run_fix
@@ -101,6 +108,82 @@ def _damage(text: str, rng: random.Random) -> str:
     return "\n".join(lines)
 
 
+_ODD: tuple[Any, ...] = (
+    "",
+    "*",
+    "1.0.0.dev-x",
+    "===x",
+    ">=1,<",
+    "^1.2",
+    "Ünï",
+    3,
+    -1,
+    2**70,
+    1.5,
+    True,
+    [],
+    {},
+    [1, "a"],
+    {"version": 3},
+    [{}],
+    datetime.date(2020, 1, 1),
+)
+_TOML_NAMES = frozenset({"poetry.lock", "uv.lock", "pdm.lock", "Pipfile"})
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _reshape(data: dict[str, Any], rng: random.Random) -> None:
+    """Swap, drop or wrap a few values anywhere in a parsed TOML document."""
+    for _ in range(rng.randint(1, 3)):
+        parent: Any = data
+        slot: Any = None
+        while isinstance(parent, (dict, list)) and parent:
+            slot = (
+                rng.choice(list(parent)) if isinstance(parent, dict) else rng.randrange(len(parent))
+            )
+            child = parent[slot]
+            if not isinstance(child, (dict, list)) or not child or rng.random() < 0.3:
+                break
+            parent = child
+        if slot is None:
+            return
+        choice = rng.random()
+        if choice < 0.7:
+            parent[slot] = copy.deepcopy(rng.choice(_ODD))
+        elif choice < 0.85 and isinstance(parent, dict):
+            del parent[slot]
+        else:
+            parent[slot] = [parent[slot]]
+
+
+def _inline(value: Any) -> str:
+    """``value`` as an inline TOML value (JSON's string escapes are TOML's)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_inline(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_key(k)} = {_inline(v)}" for k, v in value.items()) + "}"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _key(key: str) -> str:
+    return key if _BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
+
+
+def _reshaped(text: str, rng: random.Random) -> str | None:
+    try:
+        data = tomli.loads(text)
+    except tomli.TOMLDecodeError:
+        return None
+    _reshape(data, rng)
+    return "".join(f"{_key(key)} = {_inline(value)}\n" for key, value in data.items())
+
+
 def _projects(root: Path) -> list[Path]:
     """Folders that hold files directly (a project as it was found)."""
     return sorted(
@@ -120,7 +203,10 @@ def _check_damaged(project: Path, seed: int, tmp_path: Path) -> None:
         if not source.is_file() or source.name in ("README.md", "SOURCES.tsv"):
             continue
         text = source.read_text(encoding="utf-8", errors="replace")
-        if rng.random() < 0.6:
+        is_toml = source.suffix == ".toml" or source.name in _TOML_NAMES
+        if is_toml and rng.random() < 0.3:
+            text = _reshaped(text, rng) or text
+        elif rng.random() < 0.6:
             text = _damage(text, rng)
         target = copy / source.name
         target.write_text(text, encoding="utf-8")
@@ -157,6 +243,20 @@ def test_damage_changes_the_text() -> None:
     """The mutator really damages: most seeds change a typical lock line."""
     text = '[[package]]\nname = "uvicorn"\nversion = "0.13.4"\nfiles = []\n'
     changed = sum(_damage(text, random.Random(seed)) != text for seed in range(50))
+    assert changed >= 40
+
+
+def test_reshaping_keeps_valid_toml_and_changes_it() -> None:
+    text = (
+        '[project]\nname = "app"\ndependencies = ["uvicorn==0.13.4"]\n'
+        '[tool.poetry.dependencies]\n"odd key" = {version = "^1", markers = "os_name == \'nt\'"}\n'
+    )
+    changed = 0
+    for seed in range(50):
+        reshaped = _reshaped(text, random.Random(seed))
+        assert reshaped is not None
+        tomli.loads(reshaped)  # still TOML
+        changed += tomli.loads(reshaped) != tomli.loads(text)
     assert changed >= 40
 
 
