@@ -10,6 +10,7 @@ this module keeps it light enough for the check path (no subprocess).
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
@@ -127,7 +128,6 @@ def _compiled_from(command: str) -> _CompileCommand | None:
     else:
         return None
     inputs: list[str] = []
-    output: str | None = None
     groups = {"default"}
     arguments = words[position + 1 :]
     skip = False
@@ -139,11 +139,7 @@ def _compiled_from(command: str) -> _CompileCommand | None:
             name, equals, value = word.partition("=")
             if not equals and index + 1 < len(arguments):
                 value = arguments[index + 1]
-            if name in ("-o", "--output-file"):
-                output = value
-            elif name.startswith("-o") and len(name) > 2 and not name.startswith("--"):
-                output = name[2:]
-            elif name == "--extra":
+            if name == "--extra":
                 groups.update(
                     f"optional:{canonicalize_name(item)}" for item in value.split(",") if item
                 )
@@ -163,7 +159,7 @@ def _compiled_from(command: str) -> _CompileCommand | None:
     ]
     if not files:
         return None
-    return _CompileCommand(command, files[0], output, frozenset(groups))
+    return _CompileCommand(command, files[0], output_of(arguments), frozenset(groups))
 
 
 def _resolve_input(path: Path, named: str, output: str | None) -> Path:
@@ -176,10 +172,32 @@ def _resolve_input(path: Path, named: str, output: str | None) -> Path:
     named_path = PurePosixPath(named.replace("\\", "/"))
     if Path(named).is_absolute():
         return Path(named)
-    if output and output != "-":
-        tail = tuple(part for part in PurePosixPath(output.replace("\\", "/")).parts if part != ".")
-        parts = path.parts
-        if tail and len(tail) <= len(parts) and parts[-len(tail) :] == tail:
-            root = Path(*parts[: -len(tail)]) if len(parts) > len(tail) else Path()
-            return root.joinpath(*named_path.parts)
+    root = ran_in(path, output)
+    if root is not None:
+        return root.joinpath(*named_path.parts)
     return path.parent / named_path.name
+
+
+def output_of(words: Sequence[str]) -> str | None:
+    """The ``-o`` / ``--output-file`` a compile command's arguments name."""
+    for position, word in enumerate(words):
+        if word.startswith("--output-file="):
+            return word.split("=", 1)[1]
+        if word in ("--output-file", "-o") and position + 1 < len(words):
+            return words[position + 1]
+        if word.startswith("-o") and len(word) > 2 and not word.startswith("--"):
+            return word[2:]
+    return None
+
+
+def ran_in(path: Path, output: str | None) -> Path | None:
+    """The folder a compile command ran in, when its ``output``, as written,
+    names ``path`` from there (``requirements/base.txt`` run from the root);
+    None when the output does not tell."""
+    if not output or output == "-":
+        return None
+    tail = tuple(part for part in PurePosixPath(output.replace("\\", "/")).parts if part != ".")
+    parts = path.parts
+    if not tail or len(tail) > len(parts) or parts[-len(tail) :] != tail:
+        return None
+    return Path(*parts[: -len(tail)]) if len(parts) > len(tail) else Path()

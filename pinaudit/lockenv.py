@@ -86,10 +86,10 @@ def _workspace_members(root: Path) -> list[Path]:
     for glob in members:
         try:
             candidates = sorted(root.glob(glob.rstrip("/")))
-        except (ValueError, NotImplementedError):
-            continue  # empty or absolute: the pyproject's parse reports it
-        except (IndexError, OSError):
-            continue  # "." (the root, a member anyway) or a name the OS refuses
+        except (ValueError, NotImplementedError, IndexError, OSError):
+            # Empty or absolute (the pyproject's parse reports those), "." (the
+            # root, a member anyway) or a name the OS refuses.
+            continue
         for candidate in candidates:
             pyproject = candidate / "pyproject.toml"
             if pyproject.is_file() and candidate.absolute() != root.absolute():

@@ -29,9 +29,9 @@ import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from pinaudit.compiled import UV_COMPILE, recompile_line
+from pinaudit.compiled import UV_COMPILE, output_of, ran_in, recompile_line
 from pinaudit.model import Environment, Manifest, ManifestKind
 
 DEFAULT_TIMEOUT = 300.0
@@ -48,7 +48,7 @@ class RelockCommand:
     argv: tuple[str, ...]
     display: str
     hint: str = ""
-    #: Where a compile command ran, when not in the lock's folder
+    #: Where a compile command ran, when its header's output path tells
     #: (``pip-compile -o requirements/base.txt requirements/base.in`` from the root).
     folder: Path | None = None
 
@@ -126,11 +126,11 @@ def command_for(
         words = []
     upgrade = _flags("--upgrade-package", names)
     if tuple(words[:3]) == UV_COMPILE and len(words) > 3:
-        output = _output_of(words[3:])
+        output = output_of(words[3:])
         # Without -o, uv prints the result; the file was redirected into.
         rest = words[3:] if output is not None else [*words[3:], "-o", lock.name]
         argv = (*UV_COMPILE, *upgrade, *rest)
-        folder = _ran_in(lock, output)
+        folder = ran_in(lock, output)
         return RelockCommand(kind, lock, names, argv, shlex.join(argv), header, folder)
     if kind is ManifestKind.PYLOCK:
         return RelockCommand(
@@ -147,37 +147,13 @@ def command_for(
         source = lock.with_suffix(".in").name
         argv = ("pip-compile", *upgrade, source)
         return RelockCommand(None, lock, names, argv, shlex.join(argv), header)
-    output = _output_of(words[1:])
+    output = output_of(words[1:])
     if output is None:
         sources = [word for word in words[1:] if not word.startswith("-")]
         output = _default_output(sources[0]) if len(sources) == 1 else None
     argv = (words[0], *upgrade, *_without_default_output(words[1:]))
-    folder = _ran_in(lock, output)
+    folder = ran_in(lock, output)
     return RelockCommand(None, lock, names, argv, shlex.join(argv), header, folder)
-
-
-def _output_of(words: Sequence[str]) -> str | None:
-    """The ``-o`` / ``--output-file`` a compile command line names."""
-    for position, word in enumerate(words):
-        if word.startswith("--output-file="):
-            return word.split("=", 1)[1]
-        if word in ("--output-file", "-o") and position + 1 < len(words):
-            return words[position + 1]
-        if word.startswith("-o") and len(word) > 2 and not word.startswith("--"):
-            return word[2:]
-    return None
-
-
-def _ran_in(lock: Path, output: str | None) -> Path | None:
-    """The folder a compile command ran in, when its output, as written, names
-    the lock from a folder above it (None: the lock's own folder)."""
-    if not output or output == "-":
-        return None
-    tail = tuple(part for part in PurePosixPath(output.replace("\\", "/")).parts if part != ".")
-    parts = lock.parts
-    if len(tail) < 2 or len(tail) > len(parts) or parts[-len(tail) :] != tail:
-        return None
-    return Path(*parts[: -len(tail)]) if len(parts) > len(tail) else Path()
 
 
 def _without_default_output(words: list[str]) -> list[str]:
